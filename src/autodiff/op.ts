@@ -1,0 +1,65 @@
+/**
+ * The contract every op implements (micrograd style: an op's backward sits next to its
+ * forward, in one file under src/layers). Ops act on host tensors through the runtime's
+ * GPU.js kernels; their signatures are listed in `OpSignatures`, and the VJP table in
+ * ./rules.ts must hold a rule for each — a missing rule is a compile error (JAX style).
+ */
+import type { Tensor } from '../tensor/tensor.js';
+import type { Runtime } from '../runtime/runtime.js';
+
+/** Inputs, attributes and saved-for-backward data of each op. */
+export interface OpSignatures {
+  /** k×k convolution (stride 1, zero padding `pad`); x, w [Cout, Cin, k, k], b [1, Cout, 1, 1]. */
+  conv2d: { inputs: readonly [x: Tensor, w: Tensor, b: Tensor]; attrs: { readonly pad: number }; saved: null };
+  relu: { inputs: readonly [x: Tensor]; attrs: Record<string, never>; saved: null };
+  maxPool2: { inputs: readonly [x: Tensor]; attrs: Record<string, never>; saved: null };
+  /** 2×2 stride-2 transposed conv; w [Cin, Cout, 2, 2], b [1, Cout, 1, 1]. */
+  upConv2: { inputs: readonly [x: Tensor, w: Tensor, b: Tensor]; attrs: Record<string, never>; saved: null };
+  centerCrop: { inputs: readonly [x: Tensor]; attrs: { readonly h: number; readonly w: number }; saved: null };
+  concat: { inputs: readonly [a: Tensor, b: Tensor]; attrs: Record<string, never>; saved: null };
+  /** Inverted dropout with a seeded mask; identity when rate = 0. */
+  dropout: { inputs: readonly [x: Tensor]; attrs: { readonly rate: number; readonly seed: number }; saved: { readonly mask: Tensor } };
+  /** Weighted pixel-wise softmax cross-entropy (paper Eq. 1): a scalar [1, 1, 1, 1]. */
+  softmaxCrossEntropy: {
+    inputs: readonly [logits: Tensor, labels: Tensor, weights: Tensor];
+    attrs: Record<string, never>;
+    saved: { readonly probs: Tensor };
+  };
+  /** Element-wise sum (gradient accumulation where a value feeds two ops). */
+  add: { inputs: readonly [a: Tensor, b: Tensor]; attrs: Record<string, never>; saved: null };
+}
+
+export type OpName = keyof OpSignatures;
+export type Inputs<K extends OpName> = OpSignatures[K]['inputs'];
+export type Attrs<K extends OpName> = OpSignatures[K]['attrs'];
+export type Saved<K extends OpName> = OpSignatures[K]['saved'];
+
+/** One gradient per input; null for inputs that are not differentiable (labels, weights). */
+type GradsOf<T extends readonly unknown[]> = { readonly [I in keyof T]: Tensor | null };
+export type Grads<K extends OpName> = GradsOf<Inputs<K>>;
+
+export interface Forward<K extends OpName> {
+  readonly out: Tensor;
+  readonly saved: Saved<K>;
+}
+
+export interface OpRule<K extends OpName> {
+  /** Runs the op's kernels; fails with the op's ShapeError message on bad shapes. */
+  readonly forward: (rt: Runtime, inputs: Inputs<K>, attrs: Attrs<K>) => Promise<Forward<K>>;
+  /** Vector-Jacobian product: the cotangent of each input given the output's cotangent `dy`. */
+  readonly vjp: (rt: Runtime, dy: Tensor, inputs: Inputs<K>, out: Tensor, attrs: Attrs<K>, saved: Saved<K>) => Promise<Grads<K>>;
+}
+
+/** The error thrown when a shape rule fails inside an op (its message names op and shapes). */
+export class OpShapeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OpShapeError';
+  }
+}
+
+/** Unwraps a shape rule's Either inside an op, throwing its message. */
+export const shapeOrThrow = <A>(e: { readonly _tag: 'Left'; readonly left: { readonly message: string } } | { readonly _tag: 'Right'; readonly right: A }): A => {
+  if (e._tag === 'Left') throw new OpShapeError(e.left.message);
+  return e.right;
+};

@@ -1,0 +1,26 @@
+/**
+ * Shared plumbing for element-wise kernels: a tensor [N, C, H, W] is passed to and produced
+ * by kernels as a 3-D array [W, H, N·C] (x fastest). 3-D indexing keeps every index below
+ * 2^24 even for a 64×570×570 activation (20.8 M values), where a flat float32 index on
+ * webasm/GL would read the wrong element (notes trap 1).
+ */
+import type { Shape, Tensor } from '../tensor/tensor.js';
+import { unsafeTensor } from '../tensor/tensor.js';
+import { arg3d, type Arg, type KernelSpec, type Runtime } from '../runtime/runtime.js';
+import type { KernelSource } from '../runtime/gpujs.js';
+
+/** A tensor as a 3-D kernel argument [W, H, N·C]. */
+export const asArg = (t: Tensor): Arg => arg3d(t.data, t.shape[3], t.shape[2], t.shape[0] * t.shape[1]);
+
+/** Runs a kernel with one thread per element of `shape` and wraps the result. */
+export const runPointwise = async (
+  rt: Runtime,
+  op: string,
+  source: KernelSource,
+  shape: Shape,
+  args: readonly Tensor[],
+  constants: Readonly<Record<string, number>> = {},
+): Promise<Tensor> => {
+  const spec: KernelSpec = { op, source, output: [shape[3], shape[2], shape[0] * shape[1]], constants };
+  return unsafeTensor(shape, await rt.run(spec, args.map(asArg)));
+};

@@ -1,0 +1,57 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { relu, reluRef, reluRefVjp } from '../../src/layers/relu.js';
+import { maxErrors } from '../../src/tensor/tensor64.js';
+import { directionalCheck } from '../../src/autodiff/gradcheck.js';
+import { rng } from '../../src/tensor/random.js';
+import type { Shape } from '../../src/tensor/tensor.js';
+import { disposeRuntimes, runtimeFor, testBackends } from '../helpers/backends.js';
+import { as64, randomTensor } from '../helpers/random.js';
+
+afterAll(disposeRuntimes);
+
+const shapeArb = fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 9 }));
+
+// Tolerance: exact. max(x, 0) and the masked copy are exact in float32.
+describe.each(testBackends)('relu on %s', (backend) => {
+  it('forward and VJP equal the float64 reference exactly', async () => {
+    const rt = await runtimeFor(backend);
+    await fc.assert(
+      fc.asyncProperty(shapeArb, fc.integer(), async (s, seed) => {
+        const shape: Shape = s;
+        const x = randomTensor(shape, seed);
+        const dy = randomTensor(shape, seed + 1);
+        const before = x.data.slice();
+        const { out } = await relu.forward(rt, [x], {});
+        expect(maxErrors(out.data, reluRef(as64(x)).data).abs).toBe(0);
+        const [dx] = await relu.vjp(rt, dy, [x], out, {}, null);
+        expect(dx!.shape).toEqual(x.shape);
+        expect(maxErrors(dx!.data, reluRefVjp(as64(x), as64(dy)).data).abs).toBe(0);
+        expect(x.data).toEqual(before);
+      }),
+      { numRuns: 15 },
+    );
+  });
+
+  it('is exact at a paper-size shape (64×570×570, beyond 2^24 values)', async () => {
+    const rt = await runtimeFor(backend);
+    const x = randomTensor([1, 64, 570, 570], 7);
+    const { out } = await relu.forward(rt, [x], {});
+    expect(maxErrors(out.data, reluRef(as64(x)).data).abs).toBe(0);
+  });
+});
+
+describe('relu reference VJP', () => {
+  it('matches finite differences along random directions', () => {
+    fc.assert(
+      fc.property(fc.integer(), (seed) => {
+        // Values bounded away from the kink at 0 so the central difference is exact.
+        const x = as64(randomTensor([1, 2, 3, 3], seed));
+        const safe = { shape: x.shape, data: x.data.map((v) => (Math.abs(v) < 0.1 ? v + 0.2 * Math.sign(v || 1) : v)) };
+        const c = directionalCheck((i) => reluRef(i[0]!), (i, u) => [reluRefVjp(i[0]!, u)], [safe], [0], rng(seed));
+        expect(c.rel).toBeLessThan(1e-6);
+      }),
+      { numRuns: 20 },
+    );
+  });
+});
