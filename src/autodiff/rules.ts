@@ -1,0 +1,19 @@
+/**
+ * The VJP table: one rule (forward + vector-Jacobian product) per op, keyed by op name.
+ * Its type `{ [K in OpName]: OpRule<K> }` makes a missing rule a compile error (JAX's
+ * primitive → VJP registry, checked by the type system instead of at run time).
+ */
+import type { OpName, OpRule } from './op.js';
+import { add } from '../layers/add.js';
+import { centerCrop } from '../layers/center-crop.js';
+import { concat } from '../layers/concat.js';
+import { conv2d } from '../layers/conv2d.js';
+import { dropout } from '../layers/dropout.js';
+import { maxPool2 } from '../layers/max-pool2.js';
+import { relu } from '../layers/relu.js';
+import { softmaxCrossEntropy } from '../layers/softmax-cross-entropy.js';
+import { upConv2 } from '../layers/up-conv2.js';
+
+export type RuleTable = { readonly [K in OpName]: OpRule<K> };
+
+export const rules: RuleTable = { conv2d, relu, maxPool2, upConv2, centerCrop, concat, dropout, softmaxCrossEntropy, add };

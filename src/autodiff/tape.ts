@@ -1,0 +1,134 @@
+/**
+ * A tape-based reverse-mode autodiff (tfjs style: the tape is data, the passes are free
+ * functions). The forward pass appends one `Entry` per op: op name, input and output
+ * variables, attributes, and what the VJP needs. `backward` walks the tape in reverse,
+ * calls each op's VJP from the typed table, checks every cotangent's shape against its
+ * input's (errors name the op and the input), and sums cotangents of variables used twice.
+ */
+import type { Tensor } from '../tensor/tensor.js';
+import { sameShape } from '../tensor/tensor.js';
+import { showShape } from '../tensor/shape-error.js';
+import type { Runtime } from '../runtime/runtime.js';
+import type { Attrs, Inputs, OpName, Saved } from './op.js';
+import { rules } from './rules.js';
+
+/** A value in a computation: a tensor and its identity on the tape. */
+export interface Var {
+  readonly id: number;
+  readonly value: Tensor;
+}
+
+type VarsOf<T extends readonly unknown[]> = { readonly [I in keyof T]: Var };
+
+export interface EntryOf<K extends OpName> {
+  readonly op: K;
+  readonly inputs: VarsOf<Inputs<K>>;
+  readonly output: Var;
+  readonly attrs: Attrs<K>;
+  readonly saved: Saved<K>;
+}
+export type Entry = { [K in OpName]: EntryOf<K> }[OpName];
+
+/** The tape: entries in execution order. Appended to during one forward pass only. */
+export interface Tape {
+  readonly entries: Entry[];
+}
+
+/**
+ * Where a forward pass runs: the runtime, the tape (absent at inference: nothing is
+ * recorded and activations are freed as soon as they are consumed), and the mode
+ * (dropout is the identity when not training).
+ */
+export interface Ctx {
+  readonly rt: Runtime;
+  readonly tape: Tape | undefined;
+  readonly training: boolean;
+  readonly nextId: () => number;
+}
+
+const counter = (): (() => number) => {
+  let n = 0;
+  return () => n++;
+};
+
+export const trainingCtx = (rt: Runtime): Ctx => ({ rt, tape: { entries: [] }, training: true, nextId: counter() });
+export const inferenceCtx = (rt: Runtime): Ctx => ({ rt, tape: undefined, training: false, nextId: counter() });
+
+/** A constant or parameter entering the computation. */
+export const leaf = (ctx: Ctx, value: Tensor): Var => ({ id: ctx.nextId(), value });
+
+/** Runs op `op` on variables and records it on the tape (when there is one). */
+export const apply = async <K extends OpName>(ctx: Ctx, op: K, inputs: VarsOf<Inputs<K>>, attrs: Attrs<K>): Promise<Var> => {
+  const values = inputs.map((v: Var) => v.value) as unknown as Inputs<K>;
+  const rule = rules[op];
+  const { out, saved } = await rule.forward(ctx.rt, values, attrs);
+  const output: Var = { id: ctx.nextId(), value: out };
+  if (ctx.tape) ctx.tape.entries.push({ op, inputs, output, attrs, saved } as EntryOf<K> as Entry);
+  return output;
+};
+
+const vjpOf = <K extends OpName>(rt: Runtime, e: EntryOf<K>, dy: Tensor) =>
+  rules[e.op].vjp(rt, dy, e.inputs.map((v: Var) => v.value) as unknown as Inputs<K>, e.output.value, e.attrs, e.saved);
+
+/** The scalar seed cotangent 1 for a loss of shape [1, 1, 1, 1]. */
+const one = (t: Tensor): Tensor => {
+  if (t.data.length !== 1) throw new Error(`backward: the loss must be a scalar [1, 1, 1, 1], got ${showShape(t.shape)}`);
+  return { shape: t.shape, data: new Float32Array([1]) };
+};
+
+/**
+ * Reverse pass: the cotangent of every variable in `wrt` (by id) given the scalar `loss`.
+ * Variables `loss` does not depend on are absent from the result.
+ */
+export const backward = async (rt: Runtime, tape: Tape, loss: Var, wrt: readonly Var[]): Promise<Map<number, Tensor>> => {
+  const cot = new Map<number, Tensor>([[loss.id, one(loss.value)]]);
+  const wanted = new Set(wrt.map((v) => v.id));
+  const result = new Map<number, Tensor>();
+  for (let i = tape.entries.length - 1; i >= 0; i--) {
+    const e = tape.entries[i]!;
+    const dy = cot.get(e.output.id);
+    if (!dy) continue;
+    cot.delete(e.output.id);
+    if (!sameShape(dy.shape, e.output.value.shape)) {
+      throw new Error(`backward: ${e.op} output cotangent ${showShape(dy.shape)} differs from its output ${showShape(e.output.value.shape)}`);
+    }
+    const grads = await vjpOf(rt, e as EntryOf<OpName>, dy);
+    for (let j = 0; j < e.inputs.length; j++) {
+      const g = grads[j];
+      const input = e.inputs[j]!;
+      if (g === null || g === undefined) continue;
+      if (!sameShape(g.shape, input.value.shape)) {
+        throw new Error(`backward: the VJP of ${e.op} returned ${showShape(g.shape)} for input ${j}, whose shape is ${showShape(input.value.shape)}`);
+      }
+      const prev = cot.get(input.id);
+      cot.set(input.id, prev ? (await rules.add.forward(rt, [prev, g], {})).out : g);
+    }
+  }
+  for (const [id, g] of cot) if (wanted.has(id)) result.set(id, g);
+  return result;
+};
+
+/**
+ * The loss and its gradient for every parameter, in one call (JAX's value_and_grad):
+ *   valueAndGrad(lossFn)(rt, params) → { value, grads }
+ * `lossFn` builds the computation from parameter variables and returns a scalar variable.
+ * Gradients are returned as new tensors; nothing is accumulated into the parameters.
+ * A parameter the loss does not depend on gets a zero gradient.
+ *
+ * @example
+ * const { value, grads } = await valueAndGrad(async (ctx, p) =>
+ *   apply(ctx, 'softmaxCrossEntropy', [await apply(ctx, 'conv2d', [x, p.w, p.b], { pad: 0 }), y, w], {}))(rt, { w, b });
+ */
+export const valueAndGrad =
+  <P extends Record<string, Tensor>>(lossFn: (ctx: Ctx, params: { readonly [K in keyof P]: Var }) => Promise<Var>) =>
+  async (rt: Runtime, params: P): Promise<{ readonly value: number; readonly grads: { readonly [K in keyof P]: Tensor } }> => {
+    const ctx = trainingCtx(rt);
+    const vars = Object.fromEntries(Object.entries(params).map(([k, t]) => [k, leaf(ctx, t)])) as { [K in keyof P]: Var };
+    const loss = await lossFn(ctx, vars);
+    const value = loss.value.data[0] ?? NaN;
+    const g = await backward(rt, ctx.tape!, loss, Object.values(vars));
+    const grads = Object.fromEntries(
+      Object.entries(vars).map(([k, v]) => [k, g.get(v.id) ?? { shape: v.value.shape, data: new Float32Array(v.value.data.length) }]),
+    ) as { [K in keyof P]: Tensor };
+    return { value, grads };
+  };
