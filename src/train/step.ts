@@ -1,0 +1,31 @@
+/**
+ * One training step (paper Sec. 3: batch 1, a large tile): forward through the U-Net on the
+ * tape, the weighted softmax cross-entropy of Eq. 1 against the tile's labels and Eq. 2
+ * weights, backward, and the gradient of every parameter.
+ */
+import { apply, leaf, valueAndGrad } from '../autodiff/tape.js';
+import type { Runtime } from '../runtime/runtime.js';
+import type { Sample } from '../data/tiles.js';
+import type { UNetConfig } from '../unet/config.js';
+import { unetForward } from '../unet/model.js';
+import type { Params } from '../unet/params.js';
+
+export interface StepResult {
+  readonly loss: number;
+  readonly grads: Params;
+}
+
+/** Loss and gradients of one sample; `dropoutSeed` fixes the step's dropout mask. */
+export const lossAndGrads = (rt: Runtime, cfg: UNetConfig, params: Params, sample: Sample, dropoutSeed: number): Promise<StepResult> =>
+  valueAndGrad<Params>(async (ctx, p) => {
+    const logits = await unetForward(cfg, { dropoutSeed })(ctx, p, leaf(ctx, sample.image));
+    return apply(ctx, 'softmaxCrossEntropy', [logits, leaf(ctx, sample.labels), leaf(ctx, sample.weights)], {});
+  })(rt, params).then(({ value, grads }) => ({ loss: value, grads }));
+
+/** The first parameter whose gradient holds NaN or ±Infinity, if any. */
+export const nonFiniteGradient = (grads: Params): string | undefined => {
+  for (const [k, g] of Object.entries(grads)) {
+    for (let i = 0; i < g.data.length; i++) if (!Number.isFinite(g.data[i]!)) return k;
+  }
+  return undefined;
+};

@@ -1,0 +1,132 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as E from 'fp-ts/lib/Either.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempPath, writeFileAtomic } from '../../src/checkpoint/atomic.js';
+import { readSafetensorsFile, writeSafetensorsFile } from '../../src/checkpoint/safetensors-file.js';
+
+let dir = '';
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'unet-ts-ckpt-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('writeFileAtomic', () => {
+  it('replaces the target and leaves no temporary file', async () => {
+    const target = join(dir, 'plain.bin');
+    await writeFile(target, 'old');
+    expect(E.isRight(await writeFileAtomic(target, new Uint8Array([1, 2, 3]))())).toBe(true);
+    expect([...(await readFile(target))]).toEqual([1, 2, 3]);
+    expect((await readdir(dir)).filter((f) => f.startsWith('plain.bin'))).toEqual(['plain.bin']);
+  });
+
+  it('names temporary files next to the target, unique per call', () => {
+    const a = tempPath('/x/m.safetensors');
+    expect(a).toMatch(new RegExp(`^/x/m\\.safetensors\\.tmp-${process.pid}-[0-9a-f]{12}$`));
+    expect(tempPath('/x/m.safetensors')).not.toBe(a);
+  });
+
+  it('fails with the path, the step and the cause, and cleans up', async () => {
+    const target = join(dir, 'missing-dir', 'm.safetensors');
+    const r = await writeFileAtomic(target, new Uint8Array(1))();
+    expect(E.isLeft(r) && r.left.message).toMatch(new RegExp(`^${target.replace(/[.]/g, '\\.')}: atomic write failed \\(create the temporary file .*ENOENT`));
+    const onDir = await writeFileAtomic(dir, new Uint8Array(1))(); // rename of a file over a directory
+    expect(E.isLeft(onDir) && onDir.left.message).toMatch(/rename over the target/);
+    expect((await readdir(dir)).some((f) => f.includes('.tmp-'))).toBe(false);
+  });
+});
+
+describe('safetensors files', () => {
+  it('write then read', async () => {
+    const path = join(dir, 'm.safetensors');
+    const w = await writeSafetensorsFile(path, { 'enc.bias': { shape: [3], data: new Float32Array([1, 2, 3]) } }, { epoch: '7' })();
+    expect(E.isRight(w)).toBe(true);
+    const r = await readSafetensorsFile(path)();
+    if (E.isLeft(r)) throw r.left;
+    expect(r.right.metadata).toEqual({ epoch: '7' });
+    expect([...r.right.tensors.get('enc.bias')!.data]).toEqual([1, 2, 3]);
+  });
+
+  it('reports a missing file and an encoding error with the path', async () => {
+    const missing = join(dir, 'nope.safetensors');
+    const r = await readSafetensorsFile(missing)();
+    expect(E.isLeft(r) && r.left.message).toMatch(new RegExp(`^${missing.replace(/[.]/g, '\\.')}: cannot read: .*ENOENT`));
+    const bad = await writeSafetensorsFile(join(dir, 'bad.safetensors'), { w: { shape: [2], data: new Float32Array(1) } })();
+    expect(E.isLeft(bad) && bad.left.message).toBe(`${join(dir, 'bad.safetensors')}: tensor 'w': shape [2] needs 2 values, data has 1`);
+  });
+});
+
+describe('crash safety', () => {
+  const child = fileURLToPath(new URL('./fixtures/writer-child.ts', import.meta.url));
+  const floats = 2 << 20; // 8 MiB per checkpoint: each write keeps its temporary file a while
+  const isTemp = (f: string) => f.startsWith('crash.safetensors.tmp-');
+
+  /**
+   * Runs the writer; from generation `fromGen` on, polls the directory and SIGKILLs the writer
+   * the moment a temporary file exists, i.e. inside an atomic write (between creating the
+   * temporary file and renaming it), or after 5 s without one. Resolves the last generation
+   * the writer finished.
+   */
+  const runAndKill = (target: string, fromGen: number): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const proc = spawn(process.execPath, ['--import', 'tsx', child, target, String(floats)], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let done = 0;
+      let out = '';
+      let err = '';
+      let watching = false;
+      let exited = false;
+      const watch = async (): Promise<void> => {
+        watching = true;
+        const deadline = Date.now() + 5000; // no temporary file in 5 s: kill anyway (the checks below then fail)
+        while (!exited) {
+          if ((await readdir(dir)).some(isTemp) || Date.now() > deadline) {
+            proc.kill('SIGKILL');
+            return;
+          }
+          await new Promise((r) => setTimeout(r, 1));
+        }
+      };
+      proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      proc.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        const lines = out.split('\n');
+        out = lines.pop() ?? '';
+        for (const line of lines) {
+          const [what, gen] = line.split(' ');
+          if (what === 'done') done = Number(gen);
+          if (what === 'writing' && Number(gen) >= fromGen && !watching) void watch();
+        }
+      });
+      proc.on('exit', (code, signal) => {
+        exited = true;
+        if (signal === 'SIGKILL') resolve(done);
+        else reject(new Error(`writer exited ${code}: ${err}`));
+      });
+    });
+
+  it('a writer SIGKILLed mid-write leaves the old or the new checkpoint, never a partial one', async () => {
+    const target = join(dir, 'crash.safetensors');
+    const initial = await writeSafetensorsFile(target, { w: { shape: [floats], data: new Float32Array(floats) } }, { gen: '0' })();
+    expect(E.isRight(initial)).toBe(true);
+    let midWrite = 0; // kills that left a temporary file behind: the crash hit inside the write
+    for (let round = 0; round < 3 && midWrite === 0; round++) {
+      const finished = await runAndKill(target, 2);
+      const r = await readSafetensorsFile(target)();
+      if (E.isLeft(r)) throw r.left;
+      const gen = Number(r.right.metadata['gen']);
+      expect([finished, finished + 1]).toContain(gen);
+      const w = r.right.tensors.get('w')!.data;
+      expect(w.length).toBe(floats);
+      expect(w.every((v) => v === gen)).toBe(true);
+      const temps = (await readdir(dir)).filter(isTemp);
+      midWrite += temps.length;
+      await Promise.all(temps.map((f) => rm(join(dir, f))));
+    }
+    expect(midWrite).toBeGreaterThan(0);
+  }, 60_000);
+});
