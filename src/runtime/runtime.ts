@@ -78,13 +78,14 @@ export const flatten = (raw: RawOutput, length: number): Float32Array => {
     end += l.byteLength;
   }
   if (contiguous && end - first.byteOffset === length * 4) return new Float32Array(first.buffer, first.byteOffset, length);
+  const total = leaves.reduce((s, l) => s + l.length, 0);
+  if (total !== length) throw new Error(`kernel returned ${total} values, expected ${length}`);
   const out = new Float32Array(length);
   let o = 0;
   for (const l of leaves) {
     out.set(l, o);
     o += l.length;
   }
-  if (o !== length) throw new Error(`kernel returned ${o} values, expected ${length}`);
   return out;
 };
 

@@ -77,9 +77,11 @@ export const concatShape = (a: Shape, b: Shape): R =>
     ? E.right([a[0], a[1] + b[1], a[2], a[3]])
     : fail('concat', `inputs ${s(a)} and ${s(b)} differ in N, H or W; expected equal N, H, W`);
 
-/** 1×1 convolution (Sec. 2, the final layer mapping 64 features to the classes). */
+/** 1×1 convolution (Sec. 2, the final layer mapping 64 features to the classes). Errors name conv1x1. */
 export const conv1x1Shape = (x: Shape, w: Shape, b: Shape): R =>
-  w[2] === 1 && w[3] === 1 ? conv2dShape(x, w, b, 0) : fail('conv1x1', `weight ${s(w)}, expected [Cout, Cin, 1, 1]`);
+  w[2] === 1 && w[3] === 1
+    ? E.mapLeft((e: ShapeError) => shapeError('conv1x1', e.message.slice(e.op.length + 2)))(conv2dShape(x, w, b, 0))
+    : fail('conv1x1', `weight ${s(w)}, expected [Cout, Cin, 1, 1]`);
 
 /** Element-wise ops (ReLU, dropout): same shape; `other` must match when given. */
 export const sameShapeRule = (op: string, a: Shape, other?: Shape): R =>

@@ -9,7 +9,7 @@
  * validation). A NaN/Inf loss or gradient stops training with an error naming the step;
  * the checkpoints already written stay untouched.
  */
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { rng, type Rng } from '../tensor/random.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -87,6 +87,8 @@ export const train = async (o: TrainOptions): Promise<TrainResult> => {
   if (o.items.length === 0) throw new TrainingError('no training images');
   mkdirSync(o.outDir, { recursive: true });
   const log = join(o.outDir, 'log.jsonl');
+  // A fresh run starts a fresh log; a resumed one appends to it.
+  if (!o.resume) writeFileSync(log, '');
   const tileOpts = { input: g.right.input, output: g.right.output, ...(o.augment ? { augment: o.augment } : {}) };
   const accumulate = Math.max(1, o.accumulate ?? 1);
   const lrAt = learningRate(o.schedule, o.lr);

@@ -8,7 +8,6 @@
 import * as t from 'io-ts';
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
-import { PathReporter } from 'io-ts/lib/PathReporter.js';
 import { geometry } from './geometry.js';
 
 const intIn = (name: string, lo: number, hi: number) =>
@@ -42,11 +41,29 @@ export const PRESETS = {
 export type PresetName = keyof typeof PRESETS;
 export const isPresetName = (s: string): s is PresetName => s in PRESETS;
 
+/**
+ * One clause per bad field: "dropout: got 1, expected dropout (a rate in [0, 1))". (io-ts's
+ * PathReporter would print the whole record type, naming every field, in each message.)
+ */
+const describeErrors = (errs: t.Errors): string => {
+  const clauses = new Set<string>();
+  for (const e of errs) {
+    const field = e.context[1];
+    const got = e.value === undefined ? 'nothing (missing)' : JSON.stringify(e.value);
+    clauses.add(
+      field === undefined
+        ? `got ${got}, expected an object with fields ${Object.keys(UNetConfigCodec.props).join(', ')}`
+        : `${field.key}: got ${got}, expected ${field.type.name}`,
+    );
+  }
+  return [...clauses].join('; ');
+};
+
 /** Decodes and validates a configuration (from JSON), including that `tile` is a valid size. */
 export const decodeConfig = (u: unknown, source = 'config'): E.Either<string, UNetConfig> =>
   pipe(
     UNetConfigCodec.decode(u),
-    E.mapLeft((errs) => `${source}: invalid model configuration: ${PathReporter.report(E.left(errs)).join('; ')}`),
+    E.mapLeft((errs) => `${source}: invalid model configuration: ${describeErrors(errs)}`),
     E.chain((c) =>
       pipe(
         geometry({ depth: c.depth, padding: c.padding })(c.tile),

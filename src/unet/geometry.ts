@@ -86,9 +86,15 @@ export const validBelow = (cfg: GeometryConfig, n: number): number | undefined =
   return undefined;
 };
 
-/** The smallest valid size ≥ n. */
+/** Why no size is valid for `cfg` (a bad depth), else undefined. */
+const badDepth = (cfg: GeometryConfig): string | undefined =>
+  Number.isInteger(cfg.depth) && cfg.depth >= 0 ? undefined : `depth ${cfg.depth} is not a non-negative integer`;
+
+/** The smallest valid size ≥ n. Throws a RangeError for a non-finite n or a bad depth (no such size). */
 export const validAbove = (cfg: GeometryConfig, n: number): number => {
   const p = cfg.padding ?? 'valid';
+  const bad = badDepth(cfg) ?? (Number.isFinite(n) || n === -Infinity ? undefined : `size ${n} is not finite`);
+  if (bad) throw new RangeError(`validAbove: ${bad}`);
   for (let m = Math.max(1, Math.ceil(n)); ; m++) if (trace(cfg.depth, p, m)) return m;
 };
 
@@ -104,6 +110,8 @@ export const geometry =
   (n: number): E.Either<ShapeError, Geometry> => {
     const g = trace(cfg.depth, cfg.padding ?? 'valid', n);
     if (g) return E.right(g);
+    const bad = badDepth(cfg) ?? (Number.isFinite(n) ? undefined : `tile size ${n} is not a finite number`);
+    if (bad) return E.left(shapeError('unet', bad));
     const below = validBelow(cfg, n);
     const above = validAbove(cfg, n);
     const near = below === undefined ? `${above} (the smallest valid size)` : `${below} or ${above}`;

@@ -1,0 +1,119 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  BACKENDS,
+  BackendError,
+  backendOfKernelClass,
+  chooseBackend,
+  gpuMode,
+  isBackendName,
+  probe,
+  type BackendName,
+} from '../../src/runtime/backend.js';
+import { createRuntime } from '../../src/runtime/runtime.js';
+
+const LIST = 'webgpu, headlessgl, webasm, cpu or auto';
+
+/** How each optional backend's "cannot start" reason must say how to fix it. */
+const FIX: Record<'webgpu' | 'headlessgl', RegExp> = {
+  webgpu: /npm install webgpu|Vulkan|apt-get install/,
+  headlessgl: /npm rebuild gl|apt-get install|xvfb-run/,
+};
+
+let saved: string | undefined;
+beforeEach(() => {
+  saved = process.env['UNET_BACKEND'];
+  delete process.env['UNET_BACKEND'];
+});
+afterEach(() => {
+  if (saved === undefined) delete process.env['UNET_BACKEND'];
+  else process.env['UNET_BACKEND'] = saved;
+});
+
+describe('backend names', () => {
+  it('BACKENDS are in preference order, with gpu.js modes and kernel classes', () => {
+    expect(BACKENDS).toEqual(['webgpu', 'headlessgl', 'webasm', 'cpu']);
+    for (const b of BACKENDS) {
+      expect(isBackendName(b)).toBe(true);
+      expect(gpuMode[b]).toBe(b);
+    }
+    expect(isBackendName('gpu')).toBe(false);
+    expect(isBackendName('auto')).toBe(false);
+    expect(backendOfKernelClass('CPUKernel')).toBe('cpu');
+    expect(backendOfKernelClass('WebAssemblyKernel')).toBe('webasm');
+    expect(backendOfKernelClass('HeadlessGLKernel')).toBe('headlessgl');
+    expect(backendOfKernelClass('WebGPUKernel')).toBe('webgpu');
+    expect(backendOfKernelClass('WebGL2Kernel')).toBeUndefined();
+  });
+
+  it('cpu and webasm always start here', async () => {
+    expect(await probe('cpu')).toBeUndefined();
+    expect(await probe('webasm')).toBeUndefined();
+  });
+});
+
+describe('chooseBackend', () => {
+  it('returns a requested backend that starts', async () => {
+    expect(await chooseBackend('cpu')).toBe('cpu');
+    expect(await chooseBackend('webasm')).toBe('webasm');
+  });
+
+  it('an unknown name is a BackendError listing the valid names', async () => {
+    for (const name of ['gpu', 'CPU', 'wasm']) {
+      const e = await chooseBackend(name).catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(BackendError);
+      expect((e as Error).name).toBe('BackendError');
+      expect((e as Error).message).toBe(`unknown backend '${name}'; expected one of ${LIST}`);
+    }
+    await expect(createRuntime({ backend: 'gpu' })).rejects.toThrow(`unknown backend 'gpu'; expected one of ${LIST}`);
+  });
+
+  it("auto (or '') picks the first backend in preference order that starts", async () => {
+    const first = async (): Promise<BackendName> => {
+      for (const b of BACKENDS) if ((await probe(b)) === undefined) return b;
+      return 'cpu';
+    };
+    const want = await first();
+    expect(await chooseBackend('auto')).toBe(want);
+    expect(await chooseBackend('')).toBe(want);
+    expect(await chooseBackend()).toBe(want);
+  });
+
+  it('honours UNET_BACKEND, and an explicit request overrides it', async () => {
+    process.env['UNET_BACKEND'] = 'cpu';
+    expect(await chooseBackend()).toBe('cpu');
+    const rt = await createRuntime();
+    try {
+      expect(rt.backend).toBe('cpu');
+    } finally {
+      await rt.dispose();
+    }
+    expect(await chooseBackend('webasm')).toBe('webasm');
+    process.env['UNET_BACKEND'] = 'bogus';
+    await expect(chooseBackend()).rejects.toThrow(`unknown backend 'bogus'; expected one of ${LIST}`);
+    expect(await chooseBackend('cpu')).toBe('cpu');
+  });
+});
+
+describe.each(['webgpu', 'headlessgl'] as const)('forcing %s', (b) => {
+  it('starts it where it is available, else fails with a BackendError saying why and how to fix it', async () => {
+    const why = await probe(b, true);
+    if (why === undefined) {
+      const rt = await createRuntime({ backend: b });
+      try {
+        expect(rt.backend).toBe(b);
+      } finally {
+        await rt.dispose();
+      }
+      return;
+    }
+    expect(why).toMatch(FIX[b]);
+    const e = await createRuntime({ backend: b }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(BackendError);
+    expect((e as Error).message).toBe(`backend '${b}' cannot start: ${why}`);
+    // the same through UNET_BACKEND
+    process.env['UNET_BACKEND'] = b;
+    await expect(chooseBackend()).rejects.toThrow(`backend '${b}' cannot start: ${why}`);
+    // and auto never picks it
+    expect(await chooseBackend('auto')).not.toBe(b);
+  });
+});
