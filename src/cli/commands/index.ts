@@ -1,5 +1,7 @@
 import type { Command } from '../command.js';
+import { check } from './check.js';
 import { info } from './info.js';
+import { preview } from './preview.js';
 
 /** Every command, in the order `--help` lists them. */
-export const commands: readonly Command[] = [info];
+export const commands: readonly Command[] = [info, preview, check];
