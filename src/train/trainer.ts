@@ -104,6 +104,18 @@ export const train = async (o: TrainOptions): Promise<TrainResult> => {
       params,
       training: { optimizer: o.optimizer, state, step, seed: o.seed, extra: JSON.stringify({ best }) },
     });
+  let validatedAt = step;
+  const validate = async (): Promise<void> => {
+    if (!o.validate) return;
+    validatedAt = step;
+    const v = await o.validate(params, step);
+    appendFileSync(log, JSON.stringify({ type: 'validation', step, ...v.metrics, score: v.score }) + '\n');
+    o.onValidation?.(step, v);
+    if (v.score > best) {
+      best = v.score;
+      await checkpoint('best.safetensors');
+    }
+  };
   while (step < o.steps && (o.minutes === undefined || Date.now() - started < o.minutes * 60_000)) {
     const t0 = performance.now();
     const r = stepRng(o.seed, step);
@@ -127,18 +139,11 @@ export const train = async (o: TrainOptions): Promise<TrainResult> => {
     const seconds = (performance.now() - t0) / 1000;
     appendFileSync(log, JSON.stringify({ type: 'step', step, loss, lr, seconds }) + '\n');
     o.onStep?.({ step, loss, lr, seconds });
-    const last = step >= o.steps;
-    if (o.validate && o.validateEvery && (step % o.validateEvery === 0 || last)) {
-      const v = await o.validate(params, step);
-      appendFileSync(log, JSON.stringify({ type: 'validation', step, ...v.metrics, score: v.score }) + '\n');
-      o.onValidation?.(step, v);
-      if (v.score > best) {
-        best = v.score;
-        await checkpoint('best.safetensors');
-      }
-    }
+    if (o.validateEvery && step % o.validateEvery === 0) await validate();
     if (o.checkpointEvery && step % o.checkpointEvery === 0) await checkpoint('last.safetensors');
   }
+  // A run that ends between validations (the step or time budget) is validated once more.
+  if (validatedAt !== step) await validate();
   await checkpoint('last.safetensors');
   return { params, state, steps: step, best, lastLoss };
 };

@@ -2,6 +2,7 @@ import type { Command } from '../command.js';
 import { check } from './check.js';
 import { info } from './info.js';
 import { preview } from './preview.js';
+import { train } from './train.js';
 
 /** Every command, in the order `--help` lists them. */
-export const commands: readonly Command[] = [info, preview, check];
+export const commands: readonly Command[] = [info, preview, train, check];

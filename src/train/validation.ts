@@ -1,0 +1,32 @@
+/**
+ * Validation during training: overlap-tile inference of the held-out images (the same path
+ * `segment` uses), their metrics, and an overlay PNG per image in `dir`. The score that
+ * picks best.safetensors is the mean foreground IoU (higher is better).
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Runtime } from '../runtime/runtime.js';
+import type { LoadedEntry } from '../data/dataset.js';
+import { evaluateModel } from '../infer/evaluate.js';
+import { encodePng } from '../plot/png.js';
+import { overlayRaster } from '../infer/outputs.js';
+import { writeFileAtomic } from '../data/atomic.js';
+import type { UNetConfig } from '../unet/config.js';
+import type { Params } from '../unet/params.js';
+import type { Validation } from './trainer.js';
+
+export const validator =
+  (rt: Runtime, config: UNetConfig, entries: readonly LoadedEntry[], opts: { readonly instances: boolean; readonly dir?: string; readonly tile?: number }) =>
+  async (params: Params): Promise<Validation> => {
+    if (opts.dir) mkdirSync(opts.dir, { recursive: true });
+    const ev = await evaluateModel(rt, { config, params }, entries, {
+      instances: opts.instances,
+      ...(opts.tile !== undefined ? { tile: opts.tile } : {}),
+      onImage: (_m, seg, entry) => {
+        if (opts.dir) writeFileAtomic(join(opts.dir, `${entry.stem}_overlay.png`), encodePng(overlayRaster(entry.image, seg.labels, entry.labels.classes.data)));
+      },
+    });
+    const metrics = Object.fromEntries(Object.entries(ev.mean).filter(([, v]) => v !== undefined)) as Record<string, number>;
+    const iou = metrics['iou'] ?? NaN;
+    return { metrics, score: Number.isNaN(iou) ? -Infinity : iou };
+  };
