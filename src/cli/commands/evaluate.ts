@@ -82,7 +82,7 @@ export const evaluate: Command = {
         tta,
         instances,
         onTile: (p, i, e) => {
-          if (i !== started) bar.start(`image ${(started = i) + 1}/${n} ${path.basename(e.stem)}`);
+          if (i !== started) bar.start(`image ${(started = i) + 1}/${n} ${e.stem}`);
           bar.update(p);
         },
         onImage: (m, seg, e) => {
