@@ -1,6 +1,5 @@
 /** `unet-ts evaluate`: segment labelled images and report pixel error, IoU/Dice, Rand error, V_Info and SEG. */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { intFlag, parse, required, str } from '../args.js';
 import type { Command } from '../command.js';
 import { writeFileAtomic } from '../../data/atomic.js';

@@ -1,9 +1,11 @@
 import type { Command } from '../command.js';
 import { check } from './check.js';
 import { demo } from './demo.js';
+import { evaluate } from './evaluate.js';
 import { info } from './info.js';
 import { preview } from './preview.js';
+import { segment } from './segment.js';
 import { train } from './train.js';
 
 /** Every command, in the order `--help` lists them. */
-export const commands: readonly Command[] = [demo, info, preview, train, check];
+export const commands: readonly Command[] = [demo, info, preview, train, segment, evaluate, check];

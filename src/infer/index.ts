@@ -1,0 +1,19 @@
+/**
+ * Inference: overlap-tile segmentation of images of any size (paper Sec. 2, Fig. 2),
+ * test-time augmentation, output files and evaluation.
+ *
+ * @example
+ * import { segmentImage, evaluateModel, writeOutputs } from './infer/index.js';
+ */
+export { tileCount, tileOrigins, tilePlan, type TilePlan } from './plan.js';
+export { DIHEDRAL, IDENTITY, frameSize, sourceTables, transformImage, type Dihedral } from './dihedral.js';
+export { predictStrips, readTile, segmentImage } from './tiles.js';
+export type { Model, SegmentOptions, Segmentation, Strip, TileProgress } from './tiles.js';
+export { MAX_ID16, displayGrey, instanceMap, overlayRaster, probabilityImage, writeOutputs } from './outputs.js';
+export type { OutputOptions, Written } from './outputs.js';
+export { evaluateModel, metricNames, scoreSegmentation } from './evaluate.js';
+export type { EvaluateOptions, Evaluation, ImageMetrics, MetricName } from './evaluate.js';
+export { formatTable, reportJson, tableHeader, tableRow } from './report.js';
+export { formatDuration, formatProgress, progressReporter } from './progress.js';
+export type { ProgressReporter, ProgressStream } from './progress.js';
+export { checkChannels, checkedPlan, imageInputs, loadModel, stemOf } from './files.js';

@@ -1,0 +1,212 @@
+/**
+ * Overlap-tile inference (paper Sec. 2, Fig. 2: "This strategy allows the seamless
+ * segmentation of arbitrarily large images by an overlap-tile strategy").
+ *
+ * The image is covered by output tiles whose origins sit on the 2^depth grid (plan.ts);
+ * the input of the tile at (y, x) is [y − context, y + output + context)² read through
+ * the data module's `mirrorIndex` (reflect-101: the edge pixel is NOT repeated,
+ * … c b | a b c …), the same extrapolation training tiles use. No mirror-padded copy of
+ * the image is made: each tile is gathered through the index tables.
+ *
+ * Tiles run row by row; each finished row of tiles is handed on as a strip of softmax
+ * probabilities (stride rows × image width), so what is held besides the image and the
+ * result is one strip and one tile. `segmentImage` keeps only what the caller asks for:
+ * the per-class probability maps, the foreground (class 1) map or none, plus the argmax.
+ *
+ * Test-time augmentation (`tta`) runs the whole tiling on each of the 8 dihedral
+ * transforms of the image (read lazily through the same tables) and averages the
+ * probabilities after undoing each transform (cf. the paper's 7 rotations, Sec. 4).
+ *
+ * @example
+ * import { segmentImage } from './tiles.js';
+ * const rt = await createRuntime({ backend: 'webasm' });
+ * const { labels, foreground } = await segmentImage(rt, await loadCheckpoint('m.safetensors'), img, { tta: true });
+ */
+import * as E from 'fp-ts/lib/Either.js';
+import { inferenceCtx } from '../autodiff/tape.js';
+import type { Image } from '../data/image.js';
+import { mirrorIndex } from '../data/mirror.js';
+import type { Runtime } from '../runtime/runtime.js';
+import type { UNetConfig } from '../unet/config.js';
+import { predictLogits } from '../unet/model.js';
+import type { Params } from '../unet/params.js';
+import { DIHEDRAL, IDENTITY, frameSize, sourceTables, type Dihedral } from './dihedral.js';
+import { tileCount, tileOrigins, tilePlan, type TilePlan } from './plan.js';
+
+/** A trained network: what `loadCheckpoint` returns. */
+export interface Model {
+  readonly config: UNetConfig;
+  readonly params: Params;
+}
+
+/** Progress after each tile (over all transforms when `tta`). */
+export interface TileProgress {
+  readonly done: number;
+  readonly total: number;
+}
+
+/** One row of tiles: `probs[k]` holds class k's probabilities of rows y … y+height−1. */
+export interface Strip {
+  readonly y: number;
+  readonly height: number;
+  readonly width: number;
+  readonly probs: readonly Float32Array[];
+}
+
+/**
+ * The n × n input tile with top-left corner (y0, x0) of image `img` seen through transform
+ * g, read through mirror extrapolation: a C × n × n array.
+ *
+ * @example
+ * readTile(img, IDENTITY, -92, -92, 572); // the first tile of the paper network
+ */
+export const readTile = (img: Image, g: Dihedral, y0: number, x0: number, n: number): Float32Array => {
+  const f = frameSize(g, img.height, img.width);
+  const { rows, cols } = sourceTables(g, img.height, img.width);
+  const r = Int32Array.from({ length: n }, (_, i) => rows[mirrorIndex(f.height, y0 + i)]!);
+  const c = Int32Array.from({ length: n }, (_, j) => cols[mirrorIndex(f.width, x0 + j)]!);
+  const plane = img.width * img.height;
+  const out = new Float32Array(img.channels * n * n);
+  for (let ch = 0; ch < img.channels; ch++) {
+    for (let i = 0; i < n; i++) {
+      const src = ch * plane + r[i]!;
+      const dst = (ch * n + i) * n;
+      for (let j = 0; j < n; j++) out[dst + j] = img.data[src + c[j]!]!;
+    }
+  }
+  return out;
+};
+
+/** Softmax over classes of logits [K, o, o], block rows/cols 0…h−1/0…w−1, into strip planes at column x. */
+const softmaxInto = (logits: Float32Array, k: number, o: number, h: number, w: number, strip: readonly Float32Array[], width: number, x: number): void => {
+  const z = new Float64Array(k);
+  for (let i = 0; i < h; i++) {
+    for (let j = 0; j < w; j++) {
+      let max = -Infinity;
+      for (let c = 0; c < k; c++) max = Math.max(max, (z[c] = logits[(c * o + i) * o + j]!));
+      let sum = 0;
+      for (let c = 0; c < k; c++) sum += z[c] = Math.exp(z[c]! - max);
+      for (let c = 0; c < k; c++) strip[c]![i * width + x + j] = z[c]! / sum;
+    }
+  }
+};
+
+/**
+ * Runs the plan over the image seen through transform g and calls `onStrip` for each row
+ * of tiles, top to bottom (strip coordinates are those of the transformed image).
+ *
+ * @example
+ * await predictStrips(rt, model, img, plan, IDENTITY, (s) => console.log(s.y, s.height));
+ */
+export const predictStrips = async (
+  rt: Runtime,
+  model: Model,
+  img: Image,
+  plan: TilePlan,
+  g: Dihedral,
+  onStrip: (s: Strip) => void,
+  onTile: () => void = () => {},
+): Promise<void> => {
+  const { classes: k, inChannels } = model.config;
+  const f = frameSize(g, img.height, img.width);
+  const { tile: n, output: o, context, stride } = plan;
+  for (const y of tileOrigins(f.height, stride)) {
+    const h = Math.min(stride, f.height - y);
+    const probs = Array.from({ length: k }, () => new Float32Array(h * f.width));
+    for (const x of tileOrigins(f.width, stride)) {
+      const input = readTile(img, g, y - context, x - context, n);
+      const logits = await predictLogits(inferenceCtx(rt), model.config, model.params, { shape: [1, inChannels, n, n], data: input });
+      softmaxInto(logits.data, k, o, h, Math.min(stride, f.width - x), probs, f.width, x);
+      onTile();
+    }
+    onStrip({ y, height: h, width: f.width, probs });
+  }
+};
+
+export interface SegmentOptions {
+  /** Input tile size (a valid size); default the model's `config.tile`. */
+  readonly tile?: number;
+  /** Average over the 8 dihedral transforms. Default false. */
+  readonly tta?: boolean;
+  /** Probability maps to return: every class (default), class 1 only, or none. */
+  readonly keep?: 'all' | 'foreground' | 'none';
+  /** Called after every tile. */
+  readonly onTile?: (p: TileProgress) => void;
+}
+
+export interface Segmentation {
+  readonly width: number;
+  readonly height: number;
+  readonly classes: number;
+  /** Per-class probability maps (row-major) when keep = 'all', else empty. */
+  readonly probs: readonly Float32Array[];
+  /** P(class 1) per pixel (probs[1] when keep = 'all'); undefined when keep = 'none'. */
+  readonly foreground: Float32Array | undefined;
+  /** The most probable class per pixel (ties → the lower class). */
+  readonly labels: Uint8Array;
+  /** Network runs made. */
+  readonly tiles: number;
+}
+
+const argmaxAt = (maps: readonly Float32Array[], i: number): number => {
+  let best = 0;
+  for (let c = 1; c < maps.length; c++) if (maps[c]![i]! > maps[best]![i]!) best = c;
+  return best;
+};
+
+/**
+ * Segments an image of any size by overlap-tile inference (see the module comment).
+ * Throws an Error for an invalid tile size (naming the nearest valid ones) or an image
+ * whose channel count differs from the model's.
+ *
+ * @example
+ * const seg = await segmentImage(rt, model, img, { tile: 252, onTile: (p) => console.log(p.done, p.total) });
+ * seg.labels; // Uint8Array, img.width × img.height
+ */
+export const segmentImage = async (rt: Runtime, model: Model, img: Image, opts: SegmentOptions = {}): Promise<Segmentation> => {
+  const cfg = model.config;
+  if (img.channels !== cfg.inChannels) {
+    throw new Error(`the image has ${img.channels} channel(s), the model expects ${cfg.inChannels} (inChannels)`);
+  }
+  const plan = tilePlan(cfg, opts.tile ?? cfg.tile);
+  if (E.isLeft(plan)) throw new Error(plan.left);
+  const { width, height } = img;
+  const k = cfg.classes;
+  const keep = opts.keep ?? 'all';
+  const transforms = opts.tta ? DIHEDRAL : [IDENTITY];
+  const total = transforms.reduce((s, g) => s + tileCount(plan.right, frameSize(g, height, width).height, frameSize(g, height, width).width), 0);
+  // classes whose maps are accumulated: all of them when kept or when the argmax needs them
+  const tracked = keep === 'all' || (opts.tta && k > 2) ? [...Array(k).keys()] : keep === 'foreground' || opts.tta ? [1] : [];
+  const maps = tracked.map(() => new Float32Array(width * height));
+  const labels = new Uint8Array(width * height);
+  let done = 0;
+  for (const g of transforms) {
+    const { rows, cols } = sourceTables(g, height, width);
+    const onStrip = (s: Strip): void => {
+      for (let i = 0; i < s.height; i++) {
+        const base = rows[s.y + i]!;
+        for (let x = 0; x < s.width; x++) {
+          const p = i * s.width + x;
+          const q = base + cols[x]!;
+          for (let m = 0; m < tracked.length; m++) maps[m]![q]! += s.probs[tracked[m]!]![p]!;
+          if (!opts.tta) labels[q] = argmaxAt(s.probs, p);
+        }
+      }
+    };
+    await predictStrips(rt, model, img, plan.right, g, onStrip, () => {
+      done++;
+      opts.onTile?.({ done, total });
+    });
+  }
+  if (opts.tta) {
+    const t = transforms.length;
+    for (let q = 0; q < labels.length; q++) {
+      // k = 2 with only class 1 tracked: class 1 wins when its mean exceeds ½ (= mean of class 0)
+      labels[q] = tracked.length === k ? argmaxAt(maps, q) : 2 * maps[0]![q]! > t ? 1 : 0;
+    }
+    for (const m of maps) for (let q = 0; q < m.length; q++) m[q]! /= t;
+  }
+  const probs = keep === 'all' ? maps : [];
+  const foreground = keep === 'none' ? undefined : maps[tracked.indexOf(1)];
+  return { width, height, classes: k, probs, foreground, labels, tiles: done };
+};

@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { evaluate } from '../../src/cli/commands/evaluate.js';
+import { image } from '../../src/data/image.js';
+import { readImage } from '../../src/data/image-file.js';
+import { writePng } from '../../src/data/png.js';
+import { instanceMap } from '../../src/infer/outputs.js';
+import { segmentImage } from '../../src/infer/tiles.js';
+import { saveCheckpoint } from '../../src/unet/checkpoint.js';
+import { disposeRuntimes, runtimeFor } from '../helpers/backends.js';
+import { randomModel } from '../infer/helpers.js';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'unet-cli-evaluate-'));
+const modelFile = path.join(dir, 'model.safetensors');
+const model = randomModel({ depth: 2, base: 2, tile: 64 }, 1);
+const sub = (name: string): string => path.join(dir, name);
+
+const run = async (argv: readonly string[]): Promise<{ code: number; out: string[] }> => {
+  const out: string[] = [];
+  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
+  const write = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  try {
+    return { code: await evaluate.run(argv), out };
+  } finally {
+    log.mockRestore();
+    write.mockRestore();
+  }
+};
+
+beforeAll(async () => {
+  for (const d of ['images', 'labels', 'instances']) fs.mkdirSync(sub(d));
+  await saveCheckpoint(modelFile, model);
+  const rt = await runtimeFor('cpu');
+  // ground truth = the model's own prediction: ISBI-style masks (255 = class 1) and object ids
+  for (const [stem, w, h, f] of [['a', 40, 33, 0.21], ['b', 27, 36, 0.37]] as const) {
+    const file = path.join(sub('images'), `${stem}.png`);
+    writePng(file, image(w, h, 1, Float32Array.from({ length: w * h }, (_, i) => 128 + 120 * Math.sin(i * f) * Math.cos(i * 0.013))));
+    const seg = await segmentImage(rt, model, readImage(file), { keep: 'none' });
+    writePng(path.join(sub('labels'), `${stem}.png`), image(w, h, 1, Float32Array.from(seg.labels, (v) => 255 * v)));
+    writePng(path.join(sub('instances'), `${stem}.png`), image(w, h, 1, Float32Array.from(instanceMap(seg.labels, w, h).map.data)), { bitDepth: 16 });
+  }
+});
+afterAll(async () => {
+  fs.rmSync(dir, { recursive: true, force: true });
+  await disposeRuntimes();
+});
+
+describe('unet-ts evaluate', () => {
+  it('prints a table per image and the mean, writes the same numbers as JSON', async () => {
+    const json = sub('report.json');
+    const r = await run(['--model', modelFile, '--images', sub('images'), '--labels', sub('labels'), '--json', json, '--backend', 'cpu', '--out', sub('out')]);
+    expect(r.code).toBe(0);
+    expect(r.out[0]).toMatch(/model\.safetensors: 2 images, tile 64, cpu$/);
+    expect(r.out[1]).toBe(`image                    pixel err    fg IoU      Dice  Rand err    V_Info\n${'-'.repeat(74)}`);
+    const perfect = '    0.0000    1.0000    1.0000    0.0000    1.0000';
+    expect(r.out.slice(2, 4)).toEqual([`${'a'.padEnd(24)}${perfect}`, `${'b'.padEnd(24)}${perfect}`]);
+    expect(r.out[4]).toBe('-'.repeat(74));
+    expect(r.out[5]).toBe(`${'mean'.padEnd(24)}${perfect}`);
+    expect(r.out[6]).toBe(`wrote ${json}`);
+    const report = JSON.parse(fs.readFileSync(json, 'utf8'));
+    expect(report.images.map((m: { name: string }) => m.name)).toEqual(['a', 'b']);
+    expect(report.mean).toEqual({ pixelError: 0, iou: 1, dice: 1, randError: 0, vInfo: expect.closeTo(1, 12) });
+    expect(report.tile).toBe(64);
+    expect(fs.readdirSync(sub('out')).sort()).toEqual(['a_labels.png', 'a_overlay.png', 'b_labels.png', 'b_overlay.png']);
+  });
+
+  it('--instances reads object ids and adds SEG', async () => {
+    const json = sub('instances.json');
+    const r = await run(['--model', modelFile, '--images', sub('images'), '--labels', sub('instances'), '--instances', '--json', json, '--backend', 'cpu']);
+    expect(r.out[1]).toMatch(/V_Info       SEG\n/);
+    const seg = JSON.parse(fs.readFileSync(json, 'utf8')).mean.seg;
+    // touching objects lose their contact pixels in the ground truth (separation borders), so SEG ≤ 1
+    expect(seg).toBeGreaterThan(0.5);
+    expect(seg).toBeLessThanOrEqual(1);
+  });
+
+  it('fails with one clear line on bad input', async () => {
+    await expect(run(['--model', sub('none.safetensors'), '--images', sub('images'), '--labels', sub('labels')])).rejects.toThrow(/^model file .*none\.safetensors does not exist$/);
+    await expect(run(['--model', modelFile, '--images', sub('images'), '--labels', sub('nolabels'), '--backend', 'cpu'])).rejects.toThrow('labels folder');
+    await expect(run(['--model', modelFile, '--images', sub('images'), '--labels', sub('labels'), '--tile', '61'])).rejects.toThrow('nearest valid sizes: 60 or 64');
+    await expect(run(['--model', modelFile, '--images', sub('images')])).rejects.toThrow('evaluate: --labels is required');
+  });
+});

@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { segment } from '../../src/cli/commands/segment.js';
+import { image } from '../../src/data/image.js';
+import { readImage } from '../../src/data/image-file.js';
+import { readPng, writePng } from '../../src/data/png.js';
+import { instanceMap } from '../../src/infer/outputs.js';
+import { segmentImage } from '../../src/infer/tiles.js';
+import { saveCheckpoint } from '../../src/unet/checkpoint.js';
+import { disposeRuntimes, runtimeFor } from '../helpers/backends.js';
+import { randomModel } from '../infer/helpers.js';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'unet-cli-segment-'));
+const modelFile = path.join(dir, 'model.safetensors');
+const model = randomModel({ depth: 2, base: 2, tile: 64 }, 1);
+const imagesDir = path.join(dir, 'images');
+const grey = path.join(imagesDir, 'cells.png');
+const rgb = path.join(dir, 'rgb.png');
+
+/** Runs the command with stdout/stderr captured. */
+const run = async (argv: readonly string[]): Promise<{ code: number; out: string; err: string }> => {
+  const out: string[] = [];
+  const err: string[] = [];
+  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
+  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
+  const write = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => (err.push(String(s)), true));
+  try {
+    return { code: await segment.run(argv), out: out.join('\n'), err: err.join('') };
+  } finally {
+    log.mockRestore();
+    error.mockRestore();
+    write.mockRestore();
+  }
+};
+
+beforeAll(async () => {
+  fs.mkdirSync(imagesDir);
+  await saveCheckpoint(modelFile, model);
+  const px = (w: number, h: number, c: number) => Float32Array.from({ length: w * h * c }, (_, i) => 128 + 120 * Math.sin(i * 0.21) * Math.cos(i * 0.013));
+  writePng(grey, image(45, 38, 1, px(45, 38, 1)));
+  writePng(rgb, image(20, 20, 3, px(20, 20, 3)));
+});
+afterAll(async () => {
+  fs.rmSync(dir, { recursive: true, force: true });
+  await disposeRuntimes();
+});
+
+describe('unet-ts segment', () => {
+  it('segments a folder of PNGs: probability, label, overlay and instance PNGs equal to segmentImage', async () => {
+    const out = path.join(dir, 'out');
+    const r = await run(['--model', modelFile, '--out', out, '--backend', 'cpu', '--instances', imagesDir]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/cells\.png: 45×38, 4 tiles \(4 per pass\) in [\d.]+ s on cpu, \d+ objects → 5 files in/);
+    expect(r.err).toMatch(/image 1\/1 cells\.png \[#+\] 4\/4 tiles/);
+    expect(fs.readdirSync(out).sort()).toEqual(['cells_instances.png', 'cells_labels.png', 'cells_overlay.png', 'cells_prob0.png', 'cells_prob1.png']);
+    const want = await segmentImage(await runtimeFor('cpu'), model, readImage(grey, { normalize: 'per-image' }));
+    const prob = readPng(path.join(out, 'cells_prob1.png')).image.data;
+    prob.forEach((v, i) => expect(Math.abs(v / 65535 - want.probs[1]![i]!)).toBeLessThanOrEqual(1 / 65535));
+    expect(Array.from(readPng(path.join(out, 'cells_labels.png')).image.data)).toEqual(Array.from(want.labels));
+    expect(new Set(want.labels).size).toBe(2);
+    const ids = readPng(path.join(out, 'cells_instances.png')).image.data;
+    expect(Array.from(ids)).toEqual(Array.from(instanceMap(want.labels, 45, 38).map.data));
+  });
+
+  it('--tta runs 8 passes', async () => {
+    const r = await run(['--model', modelFile, '--out', path.join(dir, 'tta'), '--backend', 'cpu', '--tta', '--tile', '88', grey]);
+    expect(r.out).toMatch(/cells\.png: 45×38, 8 tiles \(1 per pass, 8 passes\)/);
+  });
+
+  it('fails with one clear line on bad input', async () => {
+    const base = ['--out', path.join(dir, 'bad'), '--backend', 'cpu'];
+    await expect(run(['--model', path.join(dir, 'nope.safetensors'), ...base, grey])).rejects.toThrow(/^model file .*nope\.safetensors does not exist$/);
+    await expect(run(['--model', modelFile, ...base, rgb])).rejects.toThrow(
+      'rgb.png: the image has 3 channels, the model expects 1 (inChannels) (use --grey to convert RGB to grey)',
+    );
+    await expect(run(['--model', modelFile, ...base, '--tile', '62', grey])).rejects.toThrow('--tile: unet: tile size 62 is not valid for depth 2 (valid padding)');
+    await expect(run(['--model', modelFile, ...base, '--tile', '62', grey])).rejects.toThrow('nearest valid sizes: 60 or 64');
+    const broken = path.join(dir, 'broken.png');
+    fs.writeFileSync(broken, 'not a png');
+    await expect(run(['--model', modelFile, ...base, broken])).rejects.toThrow('broken.png: not a PNG file');
+    await expect(run(['--model', modelFile, ...base, path.join(dir, 'missing.png')])).rejects.toThrow(/^input .*missing\.png does not exist$/);
+    await expect(run(['--model', grey, ...base, grey])).rejects.toThrow('cells.png:');
+    await expect(run(['--model', modelFile, '--backend', 'cpu', grey])).rejects.toThrow('segment: --out is required');
+    await expect(run(['--model', modelFile, ...base])).rejects.toThrow('segment: no input images');
+  });
+
+  it('converts RGB with --grey', async () => {
+    const r = await run(['--model', modelFile, '--out', path.join(dir, 'rgb'), '--backend', 'cpu', '--grey', rgb]);
+    expect(r.code).toBe(0);
+    expect(fs.existsSync(path.join(dir, 'rgb', 'rgb_labels.png'))).toBe(true);
+  });
+});

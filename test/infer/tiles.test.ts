@@ -1,0 +1,142 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { crop, mirrorPad } from '../../src/data/mirror.js';
+import { DIHEDRAL, IDENTITY, transformImage } from '../../src/infer/dihedral.js';
+import { readTile, segmentImage } from '../../src/infer/tiles.js';
+import { validAbove } from '../../src/unet/geometry.js';
+import { disposeRuntimes, runtimeFor } from '../helpers/backends.js';
+import { maxAbsDiff, randomImage, randomModel, wholeImageProbs } from './helpers.js';
+
+afterAll(disposeRuntimes);
+
+describe('readTile', () => {
+  it('reads the window of the mirror-padded image, for any offset, through any transform', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 9 }),
+        fc.integer({ min: 1, max: 9 }),
+        fc.integer({ min: -12, max: 12 }),
+        fc.integer({ min: -12, max: 12 }),
+        fc.integer({ min: 1, max: 10 }),
+        fc.integer({ min: 0, max: 7 }),
+        (w, h, y0, x0, n, gi) => {
+          const img = randomImage(w, h, 2, w * 100 + h);
+          const g = DIHEDRAL[gi]!;
+          const view = transformImage(g)(img);
+          const pad = 30;
+          const want = crop({ x: x0 + pad, y: y0 + pad, width: n, height: n })(mirrorPad(pad)(view));
+          expect(Array.from(readTile(img, g, y0, x0, n))).toEqual(Array.from(want.data));
+        },
+      ),
+    );
+  });
+});
+
+describe('segmentImage: overlap-tile inference equals one whole-image run (paper Fig. 2)', () => {
+  const depthTiles = (depth: number): readonly number[] =>
+    // valid tiles whose output stride leaves at most ~36 tiles on a 120-px image
+    depth === 2 ? [60, 64, 72, 84, 100] : [124, 132, 148];
+
+  it('on cpu: random image sizes, tiles and small models', async () => {
+    const rt = await runtimeFor('cpu');
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 20, max: 120 }),
+        fc.integer({ min: 20, max: 120 }),
+        fc.constantFrom(2, 3),
+        fc.integer({ min: 2, max: 4 }),
+        fc.integer({ min: 0, max: 4 }),
+        fc.integer({ min: 1, max: 2 }),
+        fc.integer({ min: 2, max: 3 }),
+        fc.integer({ min: 0, max: 1000 }),
+        async (w, h, depth, base, ti, inChannels, classes, seed) => {
+          const tiles = depthTiles(depth);
+          const tile = tiles[ti % tiles.length]!;
+          expect(validAbove({ depth }, tile)).toBe(tile);
+          const model = randomModel({ depth, base, tile, inChannels, classes }, seed);
+          const img = randomImage(w, h, inChannels, seed + 1);
+          const seg = await segmentImage(rt, model, img);
+          const ref = await wholeImageProbs(rt, model, img);
+          expect(seg.probs.length).toBe(classes);
+          for (let c = 0; c < classes; c++) expect(maxAbsDiff(seg.probs[c]!, ref[c]!)).toBeLessThan(1e-4);
+        },
+      ),
+      { numRuns: 5, seed: 20150518 },
+    );
+  });
+
+  it('on webasm: a 97×70 image with depth-3 tiles (stride 24 of output 28)', async () => {
+    const rt = await runtimeFor('webasm');
+    const model = randomModel({ depth: 3, base: 3, tile: 116 }, 5);
+    const img = randomImage(97, 70, 1, 6);
+    const seg = await segmentImage(rt, model, img);
+    expect(seg.tiles).toBe(5 * 3);
+    const ref = await wholeImageProbs(rt, model, img);
+    expect(maxAbsDiff(seg.probs[1]!, ref[1]!)).toBeLessThan(1e-4);
+  });
+
+  it('degenerate sizes (1×1, 1×7, 3×2): one tile, context mirrored many times over', async () => {
+    const rt = await runtimeFor('cpu');
+    const model = randomModel({ depth: 2, base: 2, tile: 60 }, 8);
+    for (const [w, h] of [[1, 1], [1, 7], [3, 2]] as const) {
+      const img = randomImage(w, h, 1, w + 10 * h);
+      const seg = await segmentImage(rt, model, img);
+      expect(seg.tiles).toBe(1);
+      expect(maxAbsDiff(seg.probs[0]!, (await wholeImageProbs(rt, model, img))[0]!)).toBeLessThan(1e-4);
+    }
+  });
+
+  it('same padding (approximate tiling with a context margin): probabilities of every pixel sum to 1', async () => {
+    const rt = await runtimeFor('cpu');
+    const model = randomModel({ depth: 2, base: 2, tile: 64, padding: 'same' }, 9);
+    const seg = await segmentImage(rt, model, randomImage(30, 20, 1, 3));
+    expect(seg.tiles).toBe(1 * 2); // output 24 of 64 (context 20), stride 24
+    seg.probs[0]!.forEach((p, i) => expect(p + seg.probs[1]![i]!).toBeCloseTo(1, 5));
+  });
+
+  it('the foreground/none modes keep less but give the same labels; progress counts every tile', async () => {
+    const rt = await runtimeFor('cpu');
+    const model = randomModel({ depth: 2, base: 2, tile: 64 }, 3);
+    const img = randomImage(50, 30, 1, 4);
+    const progress: number[] = [];
+    const all = await segmentImage(rt, model, img, { onTile: (p) => progress.push(p.done / p.total) });
+    expect(progress).toEqual([1, 2, 3, 4, 5, 6].map((d) => d / 6)); // 2 rows × 3 columns of 24-px outputs
+    const fg = await segmentImage(rt, model, img, { keep: 'foreground' });
+    const none = await segmentImage(rt, model, img, { keep: 'none' });
+    expect(fg.probs).toEqual([]);
+    expect(none.foreground).toBeUndefined();
+    expect(Array.from(fg.foreground!)).toEqual(Array.from(all.probs[1]!));
+    expect(Array.from(fg.labels)).toEqual(Array.from(all.labels));
+    expect(Array.from(none.labels)).toEqual(Array.from(all.labels));
+    const argmax = Array.from(all.labels, (_, i) => (all.probs[1]![i]! > all.probs[0]![i]! ? 1 : 0));
+    expect(Array.from(all.labels)).toEqual(argmax);
+    expect(new Set(all.labels).size).toBe(2);
+  });
+
+  it('rejects a channel mismatch and an invalid tile, naming the nearest valid sizes', async () => {
+    const rt = await runtimeFor('cpu');
+    const model = randomModel({ depth: 2, base: 2, tile: 64 }, 3);
+    await expect(segmentImage(rt, model, randomImage(8, 8, 3, 1))).rejects.toThrow('the image has 3 channel(s), the model expects 1');
+    await expect(segmentImage(rt, model, randomImage(8, 8, 1, 1), { tile: 62 })).rejects.toThrow('nearest valid sizes: 60 or 64');
+  });
+});
+
+describe('test-time augmentation over the 8 dihedral transforms', () => {
+  it('is equivariant: transforming the input transforms the output (plain inference is not)', async () => {
+    const rt = await runtimeFor('cpu');
+    const model = randomModel({ depth: 2, base: 2, tile: 60 }, 11);
+    const img = randomImage(37, 26, 1, 12);
+    const a = await segmentImage(rt, model, img, { tta: true, keep: 'foreground' });
+    expect(a.tiles).toBe(8 * 4);
+    const asImage = (p: Float32Array, w: number, h: number) => ({ width: w, height: h, channels: 1, data: p });
+    for (const g of [DIHEDRAL[1]!, DIHEDRAL[6]!]) {
+      const t = transformImage(g)(img);
+      const b = await segmentImage(rt, model, t, { tta: true, keep: 'foreground' });
+      expect(maxAbsDiff(transformImage(g)(asImage(a.foreground!, 37, 26)).data, b.foreground!)).toBeLessThan(1e-5);
+      const plainA = await segmentImage(rt, model, img, { keep: 'foreground' });
+      const plainB = await segmentImage(rt, model, t, { keep: 'foreground' });
+      expect(maxAbsDiff(transformImage(g)(asImage(plainA.foreground!, 37, 26)).data, plainB.foreground!)).toBeGreaterThan(1e-3);
+    }
+    expect(IDENTITY).toEqual(DIHEDRAL[0]);
+  });
+});
