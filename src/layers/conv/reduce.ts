@@ -1,0 +1,81 @@
+/**
+ * Two-stage reductions for weight and bias gradients (notes: "split the Ho·Wo reduction into
+ * row blocks"). Stage 1 kernels sum over a block of R rows per thread (a loop bounded by
+ * constants, R·W ≈ 4096 terms), writing one partial per (output, n, block); stage 2 sums the
+ * N·B partials of each output. Short float32 sums are both faster (many threads) and more
+ * accurate (error grows with the length of each sequential sum) than one Ho·Wo-long loop.
+ */
+import type { Tensor } from '../../tensor/tensor.js';
+import { arg3d, type KernelSpec, type Runtime } from '../../runtime/runtime.js';
+import type { KernelThis } from '../../runtime/gpujs.js';
+import { asArg } from '../elementwise.js';
+import { lanes } from './layout.js';
+
+/** Terms per stage-1 thread: long enough to amortize a thread, short enough to stay accurate. */
+const TERMS_PER_THREAD = 4096;
+/** Keeps every flat index of the partials below 2^24 (notes trap 1). */
+const MAX_PARTIALS = 1 << 24;
+
+/**
+ * Rows per block R and block count B for a reduction over `rows`×`cols` positions per image,
+ * with `outputs` partial values per (image, block) and `n` images.
+ */
+export const rowBlocks = (rows: number, cols: number, outputs: number, n: number): { readonly r: number; readonly b: number } => {
+  let r = Math.min(rows, Math.max(1, Math.round(TERMS_PER_THREAD / cols)));
+  while (r < rows && outputs * n * Math.ceil(rows / r) > MAX_PARTIALS) r = Math.min(rows, r * 2);
+  return { r, b: Math.ceil(rows / r) };
+};
+
+/** Stage 2: s[x] = Σ_z p[z][x] over NB partials (p is [M, NB] as a 3-D argument). */
+function sumPartialsKernel(this: KernelThis, p: number[][][]): number {
+  let s = 0;
+  for (let z = 0; z < this.constants.NB!; z++) {
+    s += p[0]![z]![this.thread.x]!;
+  }
+  return s;
+}
+
+/** Sums `nb` consecutive blocks of `m` partials: out[i] = Σ_z partials[z·m + i]. */
+export const sumPartials = async (rt: Runtime, op: string, partials: Float32Array, m: number, nb: number): Promise<Float32Array> => {
+  if (partials.length !== m * nb) throw new Error(`${op}: ${partials.length} partials, expected ${m}×${nb}`);
+  if (nb === 1) return partials;
+  const spec: KernelSpec = { op: `${op}.sum`, source: sumPartialsKernel, output: [m], constants: { NB: nb } };
+  return rt.run(spec, [arg3d(partials, m, nb, 1)]);
+};
+
+/**
+ * Stage 1 of the per-channel sum (bias gradient): thread (c, 0, n·B + block) sums rows
+ * [block·R, block·R + R) of plane (n, c). Channels are lanes (padded to a multiple of 4;
+ * padded lanes read the last real channel and are dropped).
+ */
+function channelBlockSumKernel(this: KernelThis, dy: number[][][]): number {
+  const c = Math.min(this.thread.x, this.constants.C! - 1);
+  const n = Math.floor(this.thread.z / this.constants.B!);
+  const blk = this.thread.z - n * this.constants.B!;
+  let s = 0;
+  for (let r = 0; r < this.constants.R!; r++) {
+    const y = blk * this.constants.R! + r;
+    if (y < this.constants.H!) {
+      for (let x = 0; x < this.constants.W!; x++) {
+        s += dy[n * this.constants.C! + c]![y]![x]!;
+      }
+    }
+  }
+  return s;
+}
+
+/** Σ over n, y, x of t[n, c, y, x] for each channel c (the bias gradient db). */
+export const channelSums = async (rt: Runtime, op: string, t: Tensor): Promise<Float32Array> => {
+  const [n, c, h, w] = t.shape;
+  const cp = lanes(c);
+  const { r, b } = rowBlocks(h, w, cp, n);
+  const spec: KernelSpec = {
+    op: `${op}.partial`,
+    source: channelBlockSumKernel,
+    output: [cp, 1, n * b],
+    constants: { C: c, B: b, R: r, H: h, W: w },
+  };
+  const partials = await rt.run(spec, [asArg(t)]);
+  const sums = await sumPartials(rt, op, partials, cp, n * b);
+  return sums.slice(0, c);
+};

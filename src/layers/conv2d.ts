@@ -1,0 +1,466 @@
+/**
+ * k×k convolution, stride 1, zero padding `pad`, with bias — the U-Net's 3×3 "valid"
+ * convolutions (pad 0, paper Sec. 2: "repeated application of two 3x3 convolutions
+ * (unpadded convolutions), each followed by a ReLU") and its final 1×1 convolution
+ * ("a 1x1 convolution is used to map each 64-component feature vector to the desired
+ * number of classes"). Any k ≥ 1 and pad ≥ 0 work.
+ *
+ * Math (x [N, Cin, H, W], w [Cout, Cin, k, k], b [1, Cout, 1, 1], p = pad,
+ * x̃ = x zero-padded by p, Ho = H + 2p − k + 1, Wo likewise):
+ *   y[n, o, i, j]  = b[o] + Σ_c Σ_{u,v<k} x̃[n, c, i + u, j + v] · w[o, c, u, v]
+ * VJP for a cotangent dy [N, Cout, Ho, Wo]:
+ *   dx[n, c, i, j] = Σ_o Σ_{u,v} dỹ[n, o, i + u, j + v] · w[o, c, k−1−u, k−1−v]
+ *                    (dỹ = dy zero-padded by k−1−p: a forward conv with flipped,
+ *                    transposed weights, notes)
+ *   dw[o, c, u, v] = Σ_{n,i,j} dy[n, o, i, j] · x̃[n, c, i + u, j + v]
+ *   db[o]          = Σ_{n,i,j} dy[n, o, i, j]
+ *
+ * Kernel formulation (measured on webasm, see layout.ts): channels as SIMD lanes. Thread
+ * (o, q, n·Ho + i) computes output channel o at the 4 pixels (i, 4q … 4q+3) (vec4); for 3×3
+ * the window is unrolled, for other k it is a loop over the constant k. The padded input is
+ * a 3-D argument [Wp, Hp, N·Cin] (Wp = 4·⌈Wo/4⌉ + k − 1, so the last quad's extra lanes read
+ * zeros, never out of bounds), weights a 3-D argument [Cout', k·k, Cin] (Cout' = Cout rounded
+ * up to 4), and every loop is bounded by a `this.constants` value. All indices are 3-D, so no
+ * flat index reaches 2^24 (notes trap 1) even for 64×570×570 activations.
+ * The weight gradient is a two-stage row-block reduction (reduce.ts): thread (o, g, n·B + blk)
+ * accumulates 4 consecutive (c, u, v) columns of dw[o] over R rows; stage 2 sums the blocks.
+ */
+import { conv1x1Shape, conv2dShape } from '../tensor/shape.js';
+import { sameShape, unsafeTensor, type Shape, type Tensor } from '../tensor/tensor.js';
+import type { Tensor64 } from '../tensor/tensor64.js';
+import { OpShapeError, shapeOrThrow, type OpRule } from '../autodiff/op.js';
+import { arg1d, arg3d, type KernelSpec, type Runtime } from '../runtime/runtime.js';
+import type { KernelSource, KernelThis } from '../runtime/gpujs.js';
+import { showShape } from '../tensor/shape-error.js';
+import { fromQuads, lanes, padPlanes, padVector, stackPlanes } from './conv/layout.js';
+import { channelSums, rowBlocks, sumPartials } from './conv/reduce.js';
+
+// ---------------------------------------------------------------- float64 references
+
+/** Float64 reference forward (plain loops). */
+export const conv2dRef = (x: Tensor64, w: Tensor64, b: Tensor64, pad: number): Tensor64 => {
+  const [n, cin, h, wd] = x.shape;
+  const [cout, , k] = w.shape;
+  const ho = h + 2 * pad - k + 1;
+  const wo = wd + 2 * pad - k + 1;
+  const out = new Float64Array(n * cout * ho * wo);
+  for (let ni = 0; ni < n; ni++) {
+    for (let o = 0; o < cout; o++) {
+      const ob = (ni * cout + o) * ho * wo;
+      out.fill(b.data[o]!, ob, ob + ho * wo);
+      for (let c = 0; c < cin; c++) {
+        for (let u = 0; u < k; u++) {
+          for (let v = 0; v < k; v++) {
+            const wv = w.data[((o * cin + c) * k + u) * k + v]!;
+            const j0 = Math.max(0, pad - v);
+            const j1 = Math.min(wo, wd + pad - v);
+            for (let i = 0; i < ho; i++) {
+              const yi = i + u - pad;
+              if (yi < 0 || yi >= h) continue;
+              const xb = ((ni * cin + c) * h + yi) * wd + v - pad;
+              const orow = ob + i * wo;
+              for (let j = j0; j < j1; j++) out[orow + j] = out[orow + j]! + x.data[xb + j]! * wv;
+            }
+          }
+        }
+      }
+    }
+  }
+  return { shape: [n, cout, ho, wo], data: out };
+};
+
+/** Float64 reference VJP: [dx, dw, db] for the output cotangent dy (plain loops). */
+export const conv2dRefVjp = (x: Tensor64, w: Tensor64, b: Tensor64, pad: number, dy: Tensor64): [Tensor64, Tensor64, Tensor64] => {
+  const [n, cin, h, wd] = x.shape;
+  const [cout, , k] = w.shape;
+  const [, , ho, wo] = dy.shape;
+  const dx = new Float64Array(x.data.length);
+  const dw = new Float64Array(w.data.length);
+  const db = new Float64Array(b.data.length);
+  for (let ni = 0; ni < n; ni++) {
+    for (let o = 0; o < cout; o++) {
+      const gb = (ni * cout + o) * ho * wo;
+      let sb = 0;
+      for (let t = 0; t < ho * wo; t++) sb += dy.data[gb + t]!;
+      db[o] = db[o]! + sb;
+      for (let c = 0; c < cin; c++) {
+        for (let u = 0; u < k; u++) {
+          for (let v = 0; v < k; v++) {
+            const wi = ((o * cin + c) * k + u) * k + v;
+            const wv = w.data[wi]!;
+            const j0 = Math.max(0, pad - v);
+            const j1 = Math.min(wo, wd + pad - v);
+            let sw = 0;
+            for (let i = 0; i < ho; i++) {
+              const yi = i + u - pad;
+              if (yi < 0 || yi >= h) continue;
+              const xb = ((ni * cin + c) * h + yi) * wd + v - pad;
+              const grow = gb + i * wo;
+              for (let j = j0; j < j1; j++) {
+                const g = dy.data[grow + j]!;
+                sw += g * x.data[xb + j]!;
+                dx[xb + j] = dx[xb + j]! + g * wv;
+              }
+            }
+            dw[wi] = dw[wi]! + sw;
+          }
+        }
+      }
+    }
+  }
+  return [
+    { shape: x.shape, data: dx },
+    { shape: w.shape, data: dw },
+    { shape: b.shape, data: db },
+  ];
+};
+
+// ---------------------------------------------------------------- kernels
+
+/**
+ * 3×3, unrolled. Thread (o, q, z) computes output channel o at stacked row z, columns
+ * 4q … 4q+3 (image n's output row i is z = n·Hp + i, see stackPlanes):
+ *   s_m = b[o] + Σ_c Σ_{u,v<3} xp[c][z + u][4q + m + v] · wt[c][3u + v][o].
+ * xp [Wp, N·Hp, Cin] (padded, stacked input), wt [Cout', 9, Cin] (wt[c][t][o] = w[o, c, t]),
+ * b [Cout']. Every index is an integer expression of thread ids and loop counters (no float
+ * locals, so no float→int conversions in the wasm, and all < 2^24).
+ */
+function conv3Kernel(this: KernelThis, xp: number[][][], wt: number[][][], b: number[]): number[] {
+  const bias = b[this.thread.x]!;
+  let s0 = bias;
+  let s1 = bias;
+  let s2 = bias;
+  let s3 = bias;
+  for (let c = 0; c < this.constants.Cin!; c++) {
+    const a0 = xp[c]![this.thread.z]![this.thread.y * 4]!;
+    const a1 = xp[c]![this.thread.z]![this.thread.y * 4 + 1]!;
+    const a2 = xp[c]![this.thread.z]![this.thread.y * 4 + 2]!;
+    const a3 = xp[c]![this.thread.z]![this.thread.y * 4 + 3]!;
+    const a4 = xp[c]![this.thread.z]![this.thread.y * 4 + 4]!;
+    const a5 = xp[c]![this.thread.z]![this.thread.y * 4 + 5]!;
+    const w0 = wt[c]![0]![this.thread.x]!;
+    const w1 = wt[c]![1]![this.thread.x]!;
+    const w2 = wt[c]![2]![this.thread.x]!;
+    s0 += a0 * w0 + a1 * w1 + a2 * w2;
+    s1 += a1 * w0 + a2 * w1 + a3 * w2;
+    s2 += a2 * w0 + a3 * w1 + a4 * w2;
+    s3 += a3 * w0 + a4 * w1 + a5 * w2;
+    const c0 = xp[c]![this.thread.z + 1]![this.thread.y * 4]!;
+    const c1 = xp[c]![this.thread.z + 1]![this.thread.y * 4 + 1]!;
+    const c2 = xp[c]![this.thread.z + 1]![this.thread.y * 4 + 2]!;
+    const c3 = xp[c]![this.thread.z + 1]![this.thread.y * 4 + 3]!;
+    const c4 = xp[c]![this.thread.z + 1]![this.thread.y * 4 + 4]!;
+    const c5 = xp[c]![this.thread.z + 1]![this.thread.y * 4 + 5]!;
+    const w3 = wt[c]![3]![this.thread.x]!;
+    const w4 = wt[c]![4]![this.thread.x]!;
+    const w5 = wt[c]![5]![this.thread.x]!;
+    s0 += c0 * w3 + c1 * w4 + c2 * w5;
+    s1 += c1 * w3 + c2 * w4 + c3 * w5;
+    s2 += c2 * w3 + c3 * w4 + c4 * w5;
+    s3 += c3 * w3 + c4 * w4 + c5 * w5;
+    const d0 = xp[c]![this.thread.z + 2]![this.thread.y * 4]!;
+    const d1 = xp[c]![this.thread.z + 2]![this.thread.y * 4 + 1]!;
+    const d2 = xp[c]![this.thread.z + 2]![this.thread.y * 4 + 2]!;
+    const d3 = xp[c]![this.thread.z + 2]![this.thread.y * 4 + 3]!;
+    const d4 = xp[c]![this.thread.z + 2]![this.thread.y * 4 + 4]!;
+    const d5 = xp[c]![this.thread.z + 2]![this.thread.y * 4 + 5]!;
+    const w6 = wt[c]![6]![this.thread.x]!;
+    const w7 = wt[c]![7]![this.thread.x]!;
+    const w8 = wt[c]![8]![this.thread.x]!;
+    s0 += d0 * w6 + d1 * w7 + d2 * w8;
+    s1 += d1 * w6 + d2 * w7 + d3 * w8;
+    s2 += d2 * w6 + d3 * w7 + d4 * w8;
+    s3 += d3 * w6 + d4 * w7 + d5 * w8;
+  }
+  return [s0, s1, s2, s3];
+}
+
+/** 1×1: s_m = b[o] + Σ_c xp[c][z][4q + m] · wt[c][0][o]. Same layout as conv3Kernel. */
+function conv1Kernel(this: KernelThis, xp: number[][][], wt: number[][][], b: number[]): number[] {
+  const bias = b[this.thread.x]!;
+  let s0 = bias;
+  let s1 = bias;
+  let s2 = bias;
+  let s3 = bias;
+  for (let c = 0; c < this.constants.Cin!; c++) {
+    const wv = wt[c]![0]![this.thread.x]!;
+    s0 += xp[c]![this.thread.z]![this.thread.y * 4]! * wv;
+    s1 += xp[c]![this.thread.z]![this.thread.y * 4 + 1]! * wv;
+    s2 += xp[c]![this.thread.z]![this.thread.y * 4 + 2]! * wv;
+    s3 += xp[c]![this.thread.z]![this.thread.y * 4 + 3]! * wv;
+  }
+  return [s0, s1, s2, s3];
+}
+
+/** Any k (loops over the constant K). Same layout as conv3Kernel. */
+function convKKernel(this: KernelThis, xp: number[][][], wt: number[][][], b: number[]): number[] {
+  const bias = b[this.thread.x]!;
+  let s0 = bias;
+  let s1 = bias;
+  let s2 = bias;
+  let s3 = bias;
+  for (let c = 0; c < this.constants.Cin!; c++) {
+    for (let u = 0; u < this.constants.K!; u++) {
+      for (let v = 0; v < this.constants.K!; v++) {
+        const wv = wt[c]![u * this.constants.K! + v]![this.thread.x]!;
+        s0 += xp[c]![this.thread.z + u]![this.thread.y * 4 + v]! * wv;
+        s1 += xp[c]![this.thread.z + u]![this.thread.y * 4 + v + 1]! * wv;
+        s2 += xp[c]![this.thread.z + u]![this.thread.y * 4 + v + 2]! * wv;
+        s3 += xp[c]![this.thread.z + u]![this.thread.y * 4 + v + 3]! * wv;
+      }
+    }
+  }
+  return [s0, s1, s2, s3];
+}
+
+/**
+ * Weight-gradient stage 1. Thread (o, g, n·B + blk) returns the partial sums, over rows
+ * [blk·R, blk·R + R) of image n, of the 4 dw columns j = 4g … 4g+3 of output channel o,
+ * where column j = c·k² + u·k + v. Columns ≥ Cin·k² and padded lanes o ≥ Cout are clamped
+ * to real ones (in-bounds reads) and dropped by the caller.
+ * dy [Wo, Ho, N·Cout], xp [Wo + k − 1, Ho + k − 1, N·Cin] (input padded by p).
+ */
+function convDwKernel(this: KernelThis, dy: number[][][], xp: number[][][]): number[] {
+  const o = Math.min(this.thread.x, this.constants.Cout! - 1);
+  const n = Math.floor(this.thread.z / this.constants.B!);
+  const blk = this.thread.z - n * this.constants.B!;
+  const j0 = this.thread.y * 4;
+  const ja = Math.min(j0, this.constants.J! - 1);
+  const jb = Math.min(j0 + 1, this.constants.J! - 1);
+  const jc = Math.min(j0 + 2, this.constants.J! - 1);
+  const jd = Math.min(j0 + 3, this.constants.J! - 1);
+  const ca = Math.floor(ja / this.constants.KK!);
+  const cb = Math.floor(jb / this.constants.KK!);
+  const cc = Math.floor(jc / this.constants.KK!);
+  const cd = Math.floor(jd / this.constants.KK!);
+  const ua = Math.floor((ja - ca * this.constants.KK!) / this.constants.K!);
+  const ub = Math.floor((jb - cb * this.constants.KK!) / this.constants.K!);
+  const uc = Math.floor((jc - cc * this.constants.KK!) / this.constants.K!);
+  const ud = Math.floor((jd - cd * this.constants.KK!) / this.constants.K!);
+  const va = ja - ca * this.constants.KK! - ua * this.constants.K!;
+  const vb = jb - cb * this.constants.KK! - ub * this.constants.K!;
+  const vc = jc - cc * this.constants.KK! - uc * this.constants.K!;
+  const vd = jd - cd * this.constants.KK! - ud * this.constants.K!;
+  const za = n * this.constants.Cin! + ca;
+  const zb = n * this.constants.Cin! + cb;
+  const zc = n * this.constants.Cin! + cc;
+  const zd = n * this.constants.Cin! + cd;
+  const zg = n * this.constants.Cout! + o;
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  for (let r = 0; r < this.constants.R!; r++) {
+    const y = blk * this.constants.R! + r;
+    if (y < this.constants.Ho!) {
+      for (let x = 0; x < this.constants.Wo!; x++) {
+        const g = dy[zg]![y]![x]!;
+        s0 += g * xp[za]![y + ua]![x + va]!;
+        s1 += g * xp[zb]![y + ub]![x + vb]!;
+        s2 += g * xp[zc]![y + uc]![x + vc]!;
+        s3 += g * xp[zd]![y + ud]![x + vd]!;
+      }
+    }
+  }
+  return [s0, s1, s2, s3];
+}
+
+/**
+ * Weight-gradient stage 1 for 3×3 (unrolled like the forward). Thread (o, 3c + u, blk)
+ * returns the partial sums of dw[o, c, u, 0…2] (the 4th value is unused) over the stacked
+ * rows [blk·R, blk·R + R), 8 columns per step:
+ *   s_v += Σ_{m<8} dy[o][y][8q + m] · xp[c][y + u][8q + m + v].
+ * dy [8Q, N·Hs, Cout'] and xp [8Q + 2, N·Hs + 2, Cin] are stacked (Hs = Ho + 2 rows per image;
+ * dy's 2 rows between images, its padded columns and its padded channels o ≥ Cout are zero).
+ * One dy read (a 4-lane gather, the expensive part on webasm) serves 3 multiply-adds.
+ */
+function convDw3Kernel(this: KernelThis, dy: number[][][], xp: number[][][]): number[] {
+  const c = Math.floor(this.thread.y / 3);
+  const u = this.thread.y - c * 3;
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  for (let r = 0; r < this.constants.R!; r++) {
+    const y = this.thread.z * this.constants.R! + r;
+    if (y < this.constants.T!) {
+      for (let q = 0; q < this.constants.Q!; q++) {
+        const g0 = dy[this.thread.x]![y]![q * 8]!;
+        const g1 = dy[this.thread.x]![y]![q * 8 + 1]!;
+        const g2 = dy[this.thread.x]![y]![q * 8 + 2]!;
+        const g3 = dy[this.thread.x]![y]![q * 8 + 3]!;
+        const g4 = dy[this.thread.x]![y]![q * 8 + 4]!;
+        const g5 = dy[this.thread.x]![y]![q * 8 + 5]!;
+        const g6 = dy[this.thread.x]![y]![q * 8 + 6]!;
+        const g7 = dy[this.thread.x]![y]![q * 8 + 7]!;
+        const a0 = xp[c]![y + u]![q * 8]!;
+        const a1 = xp[c]![y + u]![q * 8 + 1]!;
+        const a2 = xp[c]![y + u]![q * 8 + 2]!;
+        const a3 = xp[c]![y + u]![q * 8 + 3]!;
+        const a4 = xp[c]![y + u]![q * 8 + 4]!;
+        const a5 = xp[c]![y + u]![q * 8 + 5]!;
+        const a6 = xp[c]![y + u]![q * 8 + 6]!;
+        const a7 = xp[c]![y + u]![q * 8 + 7]!;
+        const a8 = xp[c]![y + u]![q * 8 + 8]!;
+        const a9 = xp[c]![y + u]![q * 8 + 9]!;
+        s0 += g0 * a0 + g1 * a1 + g2 * a2 + g3 * a3 + g4 * a4 + g5 * a5 + g6 * a6 + g7 * a7;
+        s1 += g0 * a1 + g1 * a2 + g2 * a3 + g3 * a4 + g4 * a5 + g5 * a6 + g6 * a7 + g7 * a8;
+        s2 += g0 * a2 + g1 * a3 + g2 * a4 + g3 * a5 + g4 * a6 + g5 * a7 + g6 * a8 + g7 * a9;
+      }
+    }
+  }
+  return [s0, s1, s2, 0];
+}
+
+// ---------------------------------------------------------------- host side
+
+const kernelFor = (k: number): KernelSource => (k === 3 ? conv3Kernel : k === 1 ? conv1Kernel : convKKernel);
+
+/** wt[c][t][o] (3-D [Cout', k², Cin]) from w [Cout, Cin, k, k]; padded lanes are zero. */
+const weightsForward = (w: Float32Array, cout: number, cin: number, kk: number): Float32Array => {
+  const cp = lanes(cout);
+  const wt = new Float32Array(cin * kk * cp);
+  for (let o = 0; o < cout; o++)
+    for (let c = 0; c < cin; c++)
+      for (let t = 0; t < kk; t++) wt[(c * kk + t) * cp + o] = w[(o * cin + c) * kk + t]!;
+  return wt;
+};
+
+/** The dx "forward" weights: input channels o, output channels c, flipped taps. */
+const weightsBackward = (w: Float32Array, cout: number, cin: number, kk: number): Float32Array => {
+  const cp = lanes(cin);
+  const wt = new Float32Array(cout * kk * cp);
+  for (let o = 0; o < cout; o++)
+    for (let c = 0; c < cin; c++)
+      for (let t = 0; t < kk; t++) wt[(o * kk + t) * cp + c] = w[(o * cin + c) * kk + (kk - 1 - t)]!;
+  return wt;
+};
+
+/**
+ * A valid k×k conv of `src` [n, cin, h, w] placed at offset `off` inside zero planes large
+ * enough for an output of ho×wo: the forward pass (off = pad) and the input gradient
+ * (src = dy, off = k − 1 − pad, flipped weights) both run through here.
+ */
+const convQuads = async (
+  rt: Runtime,
+  op: string,
+  src: Float32Array,
+  shape: Shape,
+  wt: Float32Array,
+  bias: Float32Array,
+  cout: number,
+  k: number,
+  off: number,
+  ho: number,
+  wo: number,
+): Promise<Float32Array> => {
+  const [n, cin] = shape;
+  const q = Math.ceil(wo / 4);
+  const hp = ho + k - 1;
+  const wp = 4 * q + k - 1;
+  const cp = lanes(cout);
+  const xp = stackPlanes(src, shape, hp, wp, off, off);
+  const spec: KernelSpec = {
+    op,
+    source: kernelFor(k),
+    output: [cp, q, n * hp - k + 1],
+    constants: k === 1 || k === 3 ? { Cin: cin } : { Cin: cin, K: k },
+    vec4: true,
+  };
+  const r = await rt.run(spec, [arg3d(xp, wp, n * hp, cin), arg3d(wt, cp, k * k, cin), arg1d(padVector(bias, cp))]);
+  return fromQuads(r, n, cout, cp, ho, wo, hp);
+};
+
+/** dw [Cout, Cin, 3, 3] by the two-stage row-block reduction with the unrolled 3×3 kernel. */
+const convDw3 = async (rt: Runtime, x: Tensor, dy: Tensor, pad: number): Promise<Float32Array> => {
+  const [n, cin] = x.shape;
+  const [, cout, ho, wo] = dy.shape;
+  const q = Math.ceil(wo / 8);
+  const hs = ho + 2;
+  const total = n * hs;
+  const cp = lanes(cout);
+  const m = cin * 3 * cp * 4;
+  const { r, b } = rowBlocks(total, 8 * q, m, 1);
+  const dys = stackPlanes(dy.data, dy.shape, hs, 8 * q, 0, 0, 0, cp);
+  const xs = stackPlanes(x.data, x.shape, hs, 8 * q + 2, pad, pad, 2);
+  const spec: KernelSpec = {
+    op: 'conv2d.vjp.dw',
+    source: convDw3Kernel,
+    output: [cp, cin * 3, b],
+    constants: { R: r, T: total, Q: q },
+    vec4: true,
+  };
+  const partials = await rt.run(spec, [arg3d(dys, 8 * q, total, cp), arg3d(xs, 8 * q + 2, total + 2, cin)]);
+  const s = await sumPartials(rt, 'conv2d.vjp.dw', partials, m, b);
+  const dw = new Float32Array(cout * cin * 9);
+  for (let o = 0; o < cout; o++)
+    for (let c = 0; c < cin; c++)
+      for (let u = 0; u < 3; u++)
+        for (let v = 0; v < 3; v++) dw[((o * cin + c) * 3 + u) * 3 + v] = s[((c * 3 + u) * cp + o) * 4 + v]!;
+  return dw;
+};
+
+/** dw [Cout, Cin, k, k] (any k) by the two-stage row-block reduction. */
+const convDw = async (rt: Runtime, x: Tensor, dy: Tensor, k: number, pad: number): Promise<Float32Array> => {
+  if (k === 3) return convDw3(rt, x, dy, pad);
+  const [n, cin, h, w] = x.shape;
+  const [, cout, ho, wo] = dy.shape;
+  const kk = k * k;
+  const j = cin * kk;
+  const groups = Math.ceil(j / 4);
+  const cp = lanes(cout);
+  const m = groups * cp * 4;
+  const { r, b } = rowBlocks(ho, wo, m, n);
+  const hp = ho + k - 1;
+  const wp = wo + k - 1;
+  const xp = padPlanes(x.data, n * cin, h, w, hp, wp, pad, pad);
+  const spec: KernelSpec = {
+    op: 'conv2d.vjp.dw',
+    source: convDwKernel,
+    output: [cp, groups, n * b],
+    constants: { Cin: cin, Cout: cout, J: j, KK: kk, K: k, B: b, R: r, Ho: ho, Wo: wo },
+    vec4: true,
+  };
+  const partials = await rt.run(spec, [arg3d(dy.data, wo, ho, n * cout), arg3d(xp, wp, hp, n * cin)]);
+  const s = await sumPartials(rt, 'conv2d.vjp.dw', partials, m, n * b);
+  const dw = new Float32Array(cout * j);
+  for (let o = 0; o < cout; o++) for (let col = 0; col < j; col++) dw[o * j + col] = s[((col >> 2) * cp + o) * 4 + (col & 3)]!;
+  return dw;
+};
+
+const checkData = (op: string, t: Tensor, name: string): void => {
+  const len = t.shape[0] * t.shape[1] * t.shape[2] * t.shape[3];
+  if (t.data.length !== len) throw new OpShapeError(`${op}: ${name} ${showShape(t.shape)} holds ${t.data.length} values, expected ${len}`);
+};
+
+/** The output shape; a 1×1 unpadded conv is the paper's final layer and its errors name conv1x1. */
+const outShape = (x: Shape, w: Shape, b: Shape, pad: number): Shape =>
+  shapeOrThrow(w[2] === 1 && w[3] === 1 && pad === 0 ? conv1x1Shape(x, w, b) : conv2dShape(x, w, b, pad));
+
+export const conv2d: OpRule<'conv2d'> = {
+  forward: async (rt, [x, w, b], { pad }) => {
+    const shape = outShape(x.shape, w.shape, b.shape, pad);
+    checkData('conv2d', x, 'input');
+    checkData('conv2d', w, 'weight');
+    checkData('conv2d', b, 'bias');
+    const [, cin] = x.shape;
+    const [cout, , k] = w.shape;
+    const [, , ho, wo] = shape;
+    const wt = weightsForward(w.data, cout, cin, k * k);
+    const out = await convQuads(rt, 'conv2d.forward', x.data, x.shape, wt, b.data, cout, k, pad, ho, wo);
+    return { out: unsafeTensor(shape, out), saved: null };
+  },
+  vjp: async (rt, dy, [x, w, b], _out, { pad }) => {
+    const shape = outShape(x.shape, w.shape, b.shape, pad);
+    if (!sameShape(dy.shape, shape)) {
+      throw new OpShapeError(`conv2d.vjp: cotangent ${showShape(dy.shape)} does not match the output ${showShape(shape)}`);
+    }
+    checkData('conv2d.vjp', dy, 'cotangent');
+    const [, cin, h, wd] = x.shape;
+    const [cout, , k] = w.shape;
+    const wt = weightsBackward(w.data, cout, cin, k * k);
+    const dx = await convQuads(rt, 'conv2d.vjp.dx', dy.data, dy.shape, wt, new Float32Array(lanes(cin)), cin, k, k - 1 - pad, h, wd);
+    const dw = await convDw(rt, x, dy, k, pad);
+    const db = await channelSums(rt, 'conv2d.vjp.db', dy);
+    return [unsafeTensor(x.shape, dx), unsafeTensor(w.shape, dw), unsafeTensor(b.shape, db)] as const;
+  },
+};
