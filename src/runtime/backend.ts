@@ -4,11 +4,18 @@
  * be made, else `webasm`, else `cpu`. `UNET_BACKEND` or an option forces one, and a forced
  * backend that cannot start is an error that says why and how to fix it.
  *
+ * WebGPU runs on Dawn (`webgpu` npm package 0.6.x, optional). Without a GPU, Chromium's
+ * SwiftShader Vulkan driver (`apt-get install chromium libvulkan1`) is found automatically;
+ * it is a software adapter, ~100× slower than webasm, so auto never picks it but forcing
+ * `webgpu` does (correctness tests of the WGSL path).
+ *
  * gpu.js changes backends silently (notes trap 5: no display → webasm; webasm runs some
  * kernels on cpu), so the backend in use is verified by running a probe kernel and reading
  * which kernel class actually ran.
  */
+import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { gpujs, type RawGPU } from './gpujs.js';
 
 const require = createRequire(import.meta.url);
@@ -28,39 +35,154 @@ export class BackendError extends Error {
 /** Why a backend cannot start here, or undefined when it can. */
 export type Probe = Promise<string | undefined>;
 
-interface WebGpuAdapter {
+interface WebGpuAdapterInfo {
+  readonly vendor?: string;
+  readonly architecture?: string;
+  readonly device?: string;
+  readonly description?: string;
+  /** Where `webgpu` 0.6.x (Dawn) reports a software adapter; `adapter.isFallbackAdapter` is undefined there. */
   readonly isFallbackAdapter?: boolean;
-  readonly info?: { readonly description?: string; readonly vendor?: string; readonly device?: string };
+  /** Dawn-specific: 'discrete GPU' | 'integrated GPU' | 'CPU' | 'unknown'. */
+  readonly adapterType?: string;
+}
+interface WebGpuAdapter {
+  /** Older spec/implementations only; Dawn 0.6.x moved it to `info.isFallbackAdapter`. */
+  readonly isFallbackAdapter?: boolean;
+  readonly info?: WebGpuAdapterInfo;
+}
+interface NavigatorGpu {
+  requestAdapter(): Promise<WebGpuAdapter | null>;
 }
 
 /**
- * Installs `navigator.gpu` from the `webgpu` npm package (Dawn for Node, 0.6.x). gpu.js's own
- * pinned webgpu 0.2.9 needs glibc 2.38 and does not load on Debian 12.
+ * Chromium's SwiftShader Vulkan driver manifests (Debian/Ubuntu deb, Fedora, Ubuntu snap).
+ * SwiftShader is a software Vulkan 1.x that Dawn accepts; Debian 12's lavapipe is too old.
  */
-const installNavigatorGpu = (): string | undefined => {
-  const g = globalThis as { navigator?: { gpu?: unknown } };
-  if (g.navigator?.gpu) return undefined;
-  let mod: { create: (flags: string[]) => unknown };
-  try {
-    mod = require('webgpu') as typeof mod;
-  } catch (e) {
-    return `the 'webgpu' npm package (0.6.x) is not installed or does not load (${(e as Error).message.split('\n')[0]}); run 'npm install webgpu@0.6'`;
-  }
-  const gpu = mod.create([]);
-  Object.defineProperty(globalThis, 'navigator', { value: { ...(g.navigator ?? {}), gpu }, configurable: true, writable: true });
-  return undefined;
+export const SWIFTSHADER_ICDS: readonly string[] = [
+  '/usr/lib/chromium/vk_swiftshader_icd.json',
+  '/usr/lib/chromium-browser/vk_swiftshader_icd.json',
+  '/usr/lib64/chromium-browser/vk_swiftshader_icd.json',
+  '/snap/chromium/current/usr/lib/chromium-browser/vk_swiftshader_icd.json',
+];
+
+/** Environment variables through which the Vulkan loader is told which drivers to load. */
+const VK_DRIVER_ENV = ['VK_ICD_FILENAMES', 'VK_DRIVER_FILES', 'VK_ADD_DRIVER_FILES'] as const;
+
+/** Whether the Vulkan loader would find any driver manifest on its own (its Linux search path). */
+const systemVulkanDrivers = (): boolean => {
+  const home = process.env['HOME'];
+  const dirs = [
+    ...(process.env['XDG_CONFIG_DIRS'] ?? '/etc/xdg').split(':'),
+    '/etc',
+    '/usr/local/etc',
+    process.env['XDG_DATA_HOME'] ?? (home ? join(home, '.local/share') : ''),
+    ...(process.env['XDG_DATA_DIRS'] ?? '/usr/local/share:/usr/share').split(':'),
+  ].filter((d) => d !== '');
+  return dirs.some((d) => {
+    try {
+      return readdirSync(join(d, 'vulkan', 'icd.d')).some((f) => f.endsWith('.json'));
+    } catch {
+      return false;
+    }
+  });
 };
 
-const probeWebGpu = async (allowSoftware: boolean): Probe => {
-  const missing = installNavigatorGpu();
-  if (missing) return missing;
-  const gpu = (globalThis as unknown as { navigator: { gpu: { requestAdapter(): Promise<WebGpuAdapter | null> } } }).navigator.gpu;
-  const adapter = await gpu.requestAdapter().catch(() => null);
-  if (!adapter) {
-    return 'no WebGPU adapter answered: needs a Vulkan driver (NVIDIA: the driver\'s Vulkan ICD; CPU: apt-get install chromium libvulkan1 and VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json)';
+const SOFTWARE_NAMES = /swiftshader|lavapipe|llvmpipe|softpipe/i;
+
+/**
+ * Whether a WebGPU adapter is a software rasterizer (SwiftShader, lavapipe/llvmpipe): the
+ * fallback flag where the implementation sets it (spec: `info.isFallbackAdapter`; older:
+ * `adapter.isFallbackAdapter`), Dawn's adapter type 'CPU', or a software driver's name in
+ * vendor/architecture/device/description (Dawn reports SwiftShader as vendor 'google',
+ * architecture 'swiftshader', description 'SwiftShader driver 5.0.0').
+ */
+export const isSoftwareAdapter = (adapter: WebGpuAdapter): boolean => {
+  const info = adapter.info ?? {};
+  if (adapter.isFallbackAdapter === true || info.isFallbackAdapter === true) return true;
+  if (/^cpu$/i.test(info.adapterType ?? '')) return true;
+  return [info.vendor, info.architecture, info.device, info.description].some((s) => SOFTWARE_NAMES.test(s ?? ''));
+};
+
+/** What the WebGPU probe found: why it cannot start, or the adapter it would run on. */
+export type WebGpuAdapterReport =
+  | { readonly ok: false; readonly why: string }
+  | { readonly ok: true; readonly software: boolean; readonly description: string };
+
+const describeAdapter = (a: WebGpuAdapter): string => {
+  const i = a.info ?? {};
+  return [i.description, i.vendor, i.architecture].filter((s) => s !== undefined && s !== '').join(', ') || 'unnamed adapter';
+};
+
+const installNavigatorGpu = (gpu: unknown): void => {
+  const g = globalThis as { navigator?: object };
+  Object.defineProperty(globalThis, 'navigator', { value: { ...(g.navigator ?? {}), gpu }, configurable: true, writable: true });
+};
+
+/** The 'webgpu' package is optional: a variable specifier keeps tsc from requiring its types. */
+const WEBGPU_PACKAGE = 'webgpu';
+
+const findWebGpuAdapter = async (): Promise<WebGpuAdapterReport> => {
+  const g = globalThis as { navigator?: { gpu?: NavigatorGpu } };
+  const existing = g.navigator?.gpu;
+  let create: ((flags: string[]) => NavigatorGpu) | undefined;
+  if (!existing) {
+    try {
+      ({ create } = (await import(WEBGPU_PACKAGE)) as { create: (flags: string[]) => NavigatorGpu });
+    } catch (e) {
+      return {
+        ok: false,
+        why: `the 'webgpu' npm package (0.6.x) is not installed or does not load (${String((e as Error).message).split('\n')[0]}); run 'npm install webgpu@0.6'`,
+      };
+    }
   }
+  const driverEnvSet = VK_DRIVER_ENV.some((k) => (process.env[k] ?? '') !== '');
+  const swiftshader = SWIFTSHADER_ICDS.find((f) => existsSync(f));
+  // The Vulkan loader reads VK_ICD_FILENAMES when Dawn creates its instance (on the first
+  // requestAdapter of a `create([])` object; a later change is not seen by that object), so
+  // it must be set before. Where no driver is installed at all, go straight to SwiftShader;
+  // else try the system drivers first and only fall back to SwiftShader when none answers.
+  const useSwiftShader = (): void => {
+    process.env['VK_ICD_FILENAMES'] = swiftshader;
+  };
+  if (!existing && !driverEnvSet && swiftshader && !systemVulkanDrivers()) useSwiftShader();
+  const request = async (gpu: NavigatorGpu): Promise<WebGpuAdapter | null> => gpu.requestAdapter().catch(() => null);
+  let gpu = existing ?? create!([]);
+  let adapter = await request(gpu);
+  if (!adapter && create && !driverEnvSet && swiftshader && process.env['VK_ICD_FILENAMES'] !== swiftshader) {
+    useSwiftShader();
+    gpu = create([]);
+    adapter = await request(gpu);
+  }
+  if (!existing) installNavigatorGpu(gpu);
+  if (!adapter) {
+    const tried = process.env['VK_ICD_FILENAMES'] === swiftshader && swiftshader !== undefined;
+    const env = VK_DRIVER_ENV.filter((k) => (process.env[k] ?? '') !== '').map((k) => `${k}=${process.env[k]}`).join(' ');
+    return {
+      ok: false,
+      why: tried
+        ? `no WebGPU adapter answered, not even SwiftShader (${swiftshader}): check that the Vulkan loader is installed (apt-get install libvulkan1)`
+        : `no WebGPU adapter answered${env ? ` with ${env}` : ''}: needs a Vulkan driver (NVIDIA: the driver's Vulkan ICD; CPU: apt-get install chromium libvulkan1 for SwiftShader, found automatically when VK_ICD_FILENAMES is unset)`,
+    };
+  }
+  return { ok: true, software: isSoftwareAdapter(adapter), description: describeAdapter(adapter) };
+};
+
+let webGpuAdapter: Promise<WebGpuAdapterReport> | undefined;
+/**
+ * The WebGPU adapter this process would use, found once (installs `navigator.gpu` from the
+ * `webgpu` npm package, Dawn for Node 0.6.x; gpu.js's own pinned webgpu 0.2.9 needs glibc
+ * 2.38 and does not load on Debian 12). Uses SwiftShader when no other Vulkan driver answers
+ * and VK_ICD_FILENAMES is unset.
+ */
+export const webGpuAdapterReport = (): Promise<WebGpuAdapterReport> => (webGpuAdapter ??= findWebGpuAdapter());
+
+const probeWebGpu = async (allowSoftware: boolean): Probe => {
+  const r = await webGpuAdapterReport();
+  if (!r.ok) return r.why;
   // A software adapter (SwiftShader) is ~100× slower than webasm (notes trap 9): never auto-pick it.
-  if (adapter.isFallbackAdapter && !allowSoftware) return 'the only WebGPU adapter is a software fallback (slower than webasm)';
+  if (r.software && !allowSoftware) {
+    return `the only WebGPU adapter is software (${r.description}), ~100× slower than webasm; force it with --backend webgpu or UNET_BACKEND=webgpu, or install a Vulkan GPU driver`;
+  }
   return undefined;
 };
 

@@ -6,10 +6,17 @@ import {
   chooseBackend,
   gpuMode,
   isBackendName,
+  isSoftwareAdapter,
   probe,
+  webGpuAdapterReport,
   type BackendName,
 } from '../../src/runtime/backend.js';
-import { createRuntime } from '../../src/runtime/runtime.js';
+import { arg1d, createRuntime } from '../../src/runtime/runtime.js';
+import type { KernelThis } from '../../src/runtime/gpujs.js';
+
+const twice = function (this: KernelThis, a: number[]): number {
+  return a[this.thread.x]! * 2;
+};
 
 const LIST = 'webgpu, headlessgl, webasm, cpu or auto';
 
@@ -101,9 +108,13 @@ describe.each(['webgpu', 'headlessgl'] as const)('forcing %s', (b) => {
       const rt = await createRuntime({ backend: b });
       try {
         expect(rt.backend).toBe(b);
+        expect(Array.from(await rt.run({ op: 'test.twice', source: twice, output: [3], constants: {} }, [arg1d(new Float32Array([1, 2, 3]))]))).toEqual([2, 4, 6]);
+        expect(rt.fallbacks().size).toBe(0);
       } finally {
         await rt.dispose();
       }
+      process.env['UNET_BACKEND'] = b;
+      expect(await chooseBackend()).toBe(b);
       return;
     }
     expect(why).toMatch(FIX[b]);
@@ -115,5 +126,39 @@ describe.each(['webgpu', 'headlessgl'] as const)('forcing %s', (b) => {
     await expect(chooseBackend()).rejects.toThrow(`backend '${b}' cannot start: ${why}`);
     // and auto never picks it
     expect(await chooseBackend('auto')).not.toBe(b);
+  });
+});
+
+describe('software WebGPU adapters', () => {
+  it('are recognised by the fallback flag (either place), adapter type or driver name', () => {
+    // Dawn (webgpu 0.6.x) on SwiftShader: adapter.isFallbackAdapter is undefined, info has the flag.
+    expect(isSoftwareAdapter({ info: { vendor: 'google', architecture: 'swiftshader', device: 'swiftshader-device-subzero-', description: 'SwiftShader driver 5.0.0', isFallbackAdapter: true } })).toBe(true);
+    expect(isSoftwareAdapter({ isFallbackAdapter: true })).toBe(true);
+    expect(isSoftwareAdapter({ info: { description: 'SwiftShader driver 5.0.0' } })).toBe(true);
+    expect(isSoftwareAdapter({ info: { vendor: 'mesa', device: 'llvmpipe (LLVM 15.0.6, 256 bits)' } })).toBe(true);
+    expect(isSoftwareAdapter({ info: { description: 'lavapipe' } })).toBe(true);
+    expect(isSoftwareAdapter({ info: { adapterType: 'CPU' } })).toBe(true);
+    expect(isSoftwareAdapter({ info: { vendor: 'nvidia', architecture: 'hopper', description: 'NVIDIA H100 80GB HBM3', isFallbackAdapter: false, adapterType: 'discrete GPU' } })).toBe(false);
+    expect(isSoftwareAdapter({})).toBe(false);
+  });
+
+  it('auto never picks a software adapter, but forcing webgpu starts on it', async () => {
+    const r = await webGpuAdapterReport();
+    if (!r.ok) {
+      expect(await probe('webgpu', true)).toBe(r.why);
+      return;
+    }
+    expect(await probe('webgpu', true)).toBeUndefined();
+    if (!r.software) {
+      expect(await probe('webgpu')).toBeUndefined();
+      expect(await chooseBackend('auto')).toBe('webgpu');
+      return;
+    }
+    const why = await probe('webgpu');
+    expect(why).toMatch(/software/);
+    expect(why).toContain(r.description);
+    expect(why).toMatch(/--backend webgpu|UNET_BACKEND=webgpu/);
+    expect(await chooseBackend('auto')).not.toBe('webgpu');
+    expect(await chooseBackend('webgpu')).toBe('webgpu');
   });
 });

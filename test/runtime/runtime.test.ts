@@ -38,6 +38,21 @@ const affine = function (this: KernelThis, a: number[]): number {
   return a[this.thread.x]! * this.constants.scale! + this.constants.shift!;
 };
 
+/** Integers below 2^20 whose sums are exact in float32, distinct enough to catch a misread element; made once per file. */
+let big: { a: Float32Array; b: Float32Array } | undefined;
+const bigInputs = (n: number): { a: Float32Array; b: Float32Array } => {
+  if (big?.a.length !== n) {
+    const a = new Float32Array(n);
+    const b = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      a[i] = i % 1_000_003;
+      b[i] = (i * 7) % 999_983;
+    }
+    big = { a, b };
+  }
+  return big;
+};
+
 const dims3 = fc.tuple(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 4 }));
 
 // Tolerance: one float32 rounding of a single +, −, × (relative 2^−24 ≈ 6e−8); 1e−6 allows a GPU's
@@ -78,6 +93,19 @@ describe.each(testBackends)('kernels on %s', (backend) => {
       }),
       { numRuns: 10 },
     );
+  });
+
+  it('3-D arguments are read exactly above 2^24 elements (a 64×570×570 add, notes trap 1)', async () => {
+    const rt = await runtimeFor(backend);
+    const [x, y, z] = [570, 570, 64];
+    const n = x * y * z;
+    expect(n).toBeGreaterThan(2 ** 24);
+    const { a, b } = bigInputs(n);
+    const out = await rt.run({ op: 'test.add3', source: add3, output: [x, y, z], constants: {} }, [arg3d(a, x, y, z), arg3d(b, x, y, z)]);
+    expect(out.length).toBe(n);
+    let bad = -1;
+    for (let i = 0; i < n && bad < 0; i++) if (out[i] !== a[i]! + b[i]!) bad = i;
+    expect(bad).toBe(-1);
   });
 
   it('bakes constants in: one compiled kernel per constants, reused across calls', async () => {
