@@ -15,15 +15,26 @@
  *   dw[o, c, u, v] = Σ_{n,i,j} dy[n, o, i, j] · x̃[n, c, i + u, j + v]
  *   db[o]          = Σ_{n,i,j} dy[n, o, i, j]
  *
- * Kernel formulation (measured on webasm, see layout.ts): channels as SIMD lanes. Thread
- * (o, q, n·Ho + i) computes output channel o at the 4 pixels (i, 4q … 4q+3) (vec4); for 3×3
- * the window is unrolled, for other k it is a loop over the constant k. The padded input is
- * a 3-D argument [Wp, Hp, N·Cin] (Wp = 4·⌈Wo/4⌉ + k − 1, so the last quad's extra lanes read
- * zeros, never out of bounds), weights a 3-D argument [Cout', k·k, Cin] (Cout' = Cout rounded
- * up to 4), and every loop is bounded by a `this.constants` value. All indices are 3-D, so no
- * flat index reaches 2^24 (notes trap 1) even for 64×570×570 activations.
- * The weight gradient is a two-stage row-block reduction (reduce.ts): thread (o, g, n·B + blk)
- * accumulates 4 consecutive (c, u, v) columns of dw[o] over R rows; stage 2 sums the blocks.
+ * Kernel formulation (measured on webasm; see conv/layout.ts): channels as SIMD lanes.
+ * Thread (o, q, z) computes output channel o at 4 consecutive pixels (row z, columns
+ * 4q … 4q+3) and returns them as vec4. webasm runs 4 consecutive thread.x as one SIMD quad,
+ * so every input read is uniform (one scalar load) and only the weight read is a 4-lane
+ * gather (~7 ns, the dominant cost): 9 gathers per 36 multiply-adds for 3×3. The window is
+ * unrolled for k = 3 and k = 1, a loop over the constant K otherwise.
+ * Arguments: the zero-padded input with the batch stacked along y, [Wp, N·Hp, Cin]
+ * (Hp = Ho + k − 1, Wp = 4·⌈Wo/4⌉ + k − 1, so the last quad's extra columns read zeros and
+ * nothing reads out of bounds; output row i of image n is stacked row n·Hp + i, and the
+ * (N−1)(k−1) rows straddling two images are computed and dropped); weights [Cout', k², Cin]
+ * (wt[c][t][o], Cout' = Cout rounded up to 4, padded lanes zero); bias [Cout']. Every index
+ * is an integer expression of thread ids, literals and loop counters (no float→int
+ * conversions in the wasm; ~15% faster than float locals), every loop is bounded by a
+ * `this.constants` value, and all indices are 3-D, so none reaches 2^24 (notes trap 1) even
+ * for 64×570×570 activations.
+ * dx runs the same kernels on dy padded by k−1−p (negative = cropped) with flipped,
+ * transposed weights. dw is a two-stage row-block reduction (conv/reduce.ts); for 3×3,
+ * thread (o, 3c + u, blk) accumulates dw[o, c, u, 0…2] over R stacked rows, 8 columns per
+ * step (one dy gather per 3 multiply-adds); other k use 4 flattened (c, u, v) columns per
+ * thread. db sums dy per channel the same two-stage way.
  */
 import { conv1x1Shape, conv2dShape } from '../tensor/shape.js';
 import { sameShape, unsafeTensor, type Shape, type Tensor } from '../tensor/tensor.js';
