@@ -23,7 +23,14 @@ export type RawOutput = Float32Array | readonly RawOutput[];
 export interface RawKernel {
   (...args: unknown[]): RawOutput | Promise<RawOutput>;
   /** The backend kernel object; its constructor name tells the backend that really runs. */
-  readonly kernel?: { readonly constructor: { readonly name: string }; readonly fallbackReason?: string; _pool?: unknown };
+  readonly kernel?: {
+    readonly constructor: { readonly name: string };
+    readonly fallbackReason?: string;
+    /** webasm: the worker pool of an async kernel (shared by the runtime). */
+    _pool?: unknown;
+    /** webasm/webgpu: turns the packed result into nested arrays (replaced by the runtime). */
+    _shapeOutput?: (data: Float32Array, output: number[], componentCount: number) => RawOutput;
+  };
   readonly constructor: { readonly name: string };
   destroy(removeCanvasReferences?: boolean): void;
 }

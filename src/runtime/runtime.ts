@@ -100,6 +100,7 @@ export const createRuntime = async (opts: RuntimeOptions = {}): Promise<Runtime>
   // (each async kernel would otherwise start its own pool of threads, notes).
   const asyncMode = backend === 'webasm' || backend === 'webgpu';
   let sharedPool: unknown;
+  const packed = new WeakSet<object>();
   let calls = 0;
   let kernels = 0;
   let disposed = false;
@@ -135,6 +136,14 @@ export const createRuntime = async (opts: RuntimeOptions = {}): Promise<Runtime>
     const actual = inner ? backendOfKernelClass(inner.constructor.name) : undefined;
     if (actual !== undefined && actual !== backend) {
       fallbacks.set(spec.op, inner?.fallbackReason ?? `ran on ${actual}`);
+    }
+    // webasm and webgpu read results back as one packed Float32Array (x fastest, 4 values per
+    // thread for vec4) and then build nested arrays of it: one small array per thread for vec4,
+    // 5.2 M of them for a 64×570×570 conv output, costing more than the conv. The packed
+    // array is already our flat row-major layout, so skip the nesting.
+    if ((backend === 'webasm' || backend === 'webgpu') && inner && inner._shapeOutput && !packed.has(inner)) {
+      inner._shapeOutput = (data: Float32Array) => data;
+      packed.add(inner);
     }
     if (backend === 'webasm' && inner) {
       if (sharedPool === undefined && inner._pool) sharedPool = inner._pool;
