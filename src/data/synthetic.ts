@@ -33,11 +33,11 @@ export interface SyntheticOptions {
   readonly cells?: number;
   /** Cell radius range in px (default [7, 16]). */
   readonly radius?: readonly [number, number];
-  /** Share of cells placed against an earlier cell (default 0.6). */
+  /** Share of cells placed against an earlier cell (default 0.4). */
   readonly touching?: number;
   /** Gaussian blur σ in px (default 1.2). */
   readonly blur?: number;
-  /** Photons per unit intensity for shot noise (default 80). */
+  /** Photons per unit intensity for shot noise (default 150). */
   readonly photons?: number;
   /** Gaussian read-noise std (default 0.02). */
   readonly readNoise?: number;
@@ -151,7 +151,7 @@ export const synthetic = (opts: SyntheticOptions = {}) => (seed: number): Synthe
   const count = opts.cells ?? Math.round(n / 1800);
   for (let k = 0; k < count; k++) {
     const bright = 0.3 + 0.6 * cr.uniform();
-    const anchor = cells.length > 0 && cr.uniform() < (opts.touching ?? 0.6) ? cells[cr.int(cells.length)] : undefined;
+    const anchor = cells.length > 0 && cr.uniform() < (opts.touching ?? 0.4) ? cells[cr.int(cells.length)] : undefined;
     if (anchor === undefined) {
       cells.push(drawCell(cr, rMin, rMax, w * cr.uniform(), h * cr.uniform(), bright));
       continue;
@@ -200,8 +200,9 @@ export const synthetic = (opts: SyntheticOptions = {}) => (seed: number): Synthe
     const keep = o !== 0 && best.get(o) === pieces[i] && ids.has(o);
     instances[i] = keep ? ids.get(o)! : 0;
     const s = depth[i]!;
-    // Brighter centre, dimmer rim: touching cells meet with a slight dip.
-    const cell = keep ? cells[o - 1]!.brightness * (0.72 + 0.28 * (1 - s * s)) * texture[i]! : 0;
+    // Brighter centre, dimmer rim (a nucleus is thickest in its middle): touching cells meet
+    // in a visible dip, the cue a U-Net needs to separate them.
+    const cell = keep ? cells[o - 1]!.brightness * (0.55 + 0.45 * (1 - s * s)) * texture[i]! : 0;
     raw[i] = background[i]! + cell;
   }
   // Unlabelled debris: small dim blobs, as bright as the dimmest cells.
@@ -219,7 +220,7 @@ export const synthetic = (opts: SyntheticOptions = {}) => (seed: number): Synthe
   }
   const blurred = blur(raw, w, h, opts.blur ?? 1.2);
   const nr = r.split(5);
-  const photons = opts.photons ?? 80;
+  const photons = opts.photons ?? 150;
   const sigmaRead = opts.readNoise ?? 0.02;
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) {
