@@ -41,6 +41,6 @@ export { sampleTile, sampleTileMap } from './tiles.js';
 export type { Sample, TileOptions, TrainingItem } from './tiles.js';
 export { synthetic } from './synthetic.js';
 export type { SyntheticOptions, SyntheticSample } from './synthetic.js';
-export { viridis, heatMap } from './colormap.js';
+export { heatMap } from './colormap.js';
 export { preview } from './preview.js';
 export type { PreviewOptions } from './preview.js';

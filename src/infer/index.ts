@@ -14,6 +14,4 @@ export type { OutputOptions, Written } from './outputs.js';
 export { evaluateModel, metricNames, scoreSegmentation } from './evaluate.js';
 export type { EvaluateOptions, Evaluation, ImageMetrics, MetricName } from './evaluate.js';
 export { formatTable, reportJson, tableHeader, tableRow } from './report.js';
-export { formatDuration, formatProgress, progressReporter } from './progress.js';
-export type { ProgressReporter, ProgressStream } from './progress.js';
 export { checkChannels, checkedPlan, imageInputs, loadModel, stemOf } from './files.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, formatProgress, progressReporter } from '../../src/infer/progress.js';
+import { formatDuration, formatProgress, progressReporter } from '../../src/cli/progress-bar.js';
 import { formatTable, reportJson, tableRow } from '../../src/infer/report.js';
 
 describe('progress', () => {

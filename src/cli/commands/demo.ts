@@ -10,7 +10,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { intFlag, numFlag, parse, str } from '../args.js';
 import type { Command } from '../command.js';
-import { progress } from '../progress.js';
+import { progressReporter } from '../progress-bar.js';
 import { createRuntime } from '../../runtime/runtime.js';
 import { synthetic } from '../../data/synthetic.js';
 import { normalize } from '../../data/image.js';
@@ -63,14 +63,15 @@ export const demo: Command = {
     const rt = await createRuntime({ ...(str(v['backend']) ? { backend: str(v['backend'])! } : {}) });
     try {
       console.log(`demo: training the tiny U-Net (depth ${config.depth}, base ${config.base}, ${steps} steps, tile ${config.tile}) on 16 synthetic images, backend ${rt.backend}`);
-      const bar = progress('train', steps, { unit: 'steps', stream: process.stdout });
+      const bar = progressReporter(process.stdout, undefined, 'steps');
+      bar.start('train');
       const t0 = performance.now();
       const result = await train({
         rt, config, items, optimizer: adam(), lr: numFlag('demo', 'lr', v['lr'], 0.002)!, schedule: { kind: 'poly', total: steps, power: 0.9 }, steps, seed: 0, outDir: out,
         params: initParams(config, 0), ...(minutes !== undefined ? { minutes } : {}),
-        onStep: (s) => bar.tick(s.step, `loss ${s.loss.toFixed(4)}`),
+        onStep: (s) => bar.update({ done: s.step, total: steps, note: `loss ${s.loss.toFixed(4)}` }),
       });
-      bar.done();
+      bar.finish();
       const trainSeconds = (performance.now() - t0) / 1000;
       await writeLossChart(join(out, 'log.jsonl'), join(out, 'loss.png'));
       await saveCheckpoint(join(out, 'tiny-synthetic.safetensors'), { config: { ...config, tile: 252 }, params: result.params });

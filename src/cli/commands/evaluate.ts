@@ -7,7 +7,7 @@ import { loadEntry, openDataset, type LoadedEntry } from '../../data/dataset.js'
 import { evaluateModel, metricNames } from '../../infer/evaluate.js';
 import { checkChannels, checkedPlan, loadModel } from '../../infer/files.js';
 import { writeOutputs } from '../../infer/outputs.js';
-import { progressReporter } from '../../infer/progress.js';
+import { progressReporter } from '../progress-bar.js';
 import { reportJson, tableHeader, tableRow } from '../../infer/report.js';
 import { createRuntime } from '../../runtime/runtime.js';
 

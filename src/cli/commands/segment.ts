@@ -6,7 +6,7 @@ import type { Command } from '../command.js';
 import { readImage } from '../../data/image-file.js';
 import { checkChannels, checkedPlan, imageInputs, loadModel, stemOf } from '../../infer/files.js';
 import { writeOutputs } from '../../infer/outputs.js';
-import { progressReporter } from '../../infer/progress.js';
+import { progressReporter } from '../progress-bar.js';
 import { segmentImage } from '../../infer/tiles.js';
 import { tileCount } from '../../infer/plan.js';
 import { createRuntime } from '../../runtime/runtime.js';

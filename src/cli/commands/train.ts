@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { intFlag, numFlag, parse, required, str, UsageError } from '../args.js';
 import type { Command } from '../command.js';
 import { configFromFlags } from '../model-source.js';
-import { progress } from '../progress.js';
+import { progressReporter } from '../progress-bar.js';
 import { createRuntime } from '../../runtime/runtime.js';
 import { loadEntry, openDataset, splitDataset, trainingItem, type Dataset } from '../../data/dataset.js';
 import { weightMapCache } from '../../data/weight-map.js';
@@ -88,7 +88,8 @@ export const train: Command = {
     const rt = await createRuntime({ ...(str(v['backend']) ? { backend: str(v['backend'])! } : {}) });
     try {
       console.log(`training on ${rt.backend}: ${items.length} images, ${valEntries.length} validation; depth ${config.depth}, base ${config.base}, tile ${tile}; ${optimizer.kind} lr ${lr}; seed ${seed}`);
-      const bar = progress('train', steps, { unit: 'steps', stream: process.stdout });
+      const bar = progressReporter(process.stdout, undefined, 'steps');
+      bar.start('train');
       const logFile = join(out, 'log.jsonl');
       const validate = valEntries.length > 0 ? validator(rt, config, valEntries, { instances, dir: join(out, 'val'), tile: Math.max(tile, config.tile) }) : undefined;
       const extra = resumed?.training ? (JSON.parse(resumed.training.extra) as { best?: number }) : {};
@@ -101,13 +102,13 @@ export const train: Command = {
         ...(minutes !== undefined ? { minutes } : {}),
         ...(validate ? { validate } : {}),
         ...(resumed?.training ? { resume: { state: resumed.training.state, step: resumed.training.step, best: extra.best ?? -Infinity } } : {}),
-        onStep: (st) => bar.tick(st.step, `loss ${st.loss.toFixed(4)}`),
+        onStep: (st) => bar.update({ done: st.step, total: steps, note: `loss ${st.loss.toFixed(4)}` }),
         onValidation: (step, val) => {
           console.log(`\nvalidation at step ${step}: ${Object.entries(val.metrics).map(([k, x]) => `${k} ${x.toFixed(4)}`).join(', ')}`);
           void writeLossChart(logFile, join(out, 'loss.png'));
         },
       });
-      bar.done();
+      bar.finish();
       await writeLossChart(logFile, join(out, 'loss.png'));
       console.log(`done: ${result.steps} steps, last loss ${result.lastLoss.toFixed(4)}${Number.isFinite(result.best) ? `, best validation IoU ${result.best.toFixed(4)}` : ''}`);
       console.log(`wrote ${join(out, 'last.safetensors')}${Number.isFinite(result.best) ? `, ${join(out, 'best.safetensors')}` : ''}, ${logFile}, ${join(out, 'loss.png')}`);

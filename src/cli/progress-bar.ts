@@ -1,7 +1,7 @@
 /**
- * A progress bar over tiles for the CLI (stderr). On a terminal one line is redrawn in
- * place: `\r[####    ] 12/40 tiles 3.1 tiles/s ETA 8s`; elsewhere (a log file, CI) a plain
- * line is printed at about every 10 % and at the end, so logs stay short.
+ * The CLI's progress bar for long work (tiles of `segment`, steps of `train`). On a terminal
+ * one line is redrawn in place: `\r[####    ] 12/40 tiles 3.1 tiles/s ETA 8s`; elsewhere
+ * (a log file, CI) a plain line is printed at about every 10 % and at the end.
  *
  * @example
  * import { progressReporter } from './progress.js';
@@ -26,13 +26,13 @@ export const formatDuration = (s: number): string => {
  * @example
  * formatProgress(12, 40, 3.87, 8); // '[##      ] 12/40 tiles 3.1 tiles/s ETA 9s'
  */
-export const formatProgress = (done: number, total: number, elapsed: number, width = 24): string => {
+export const formatProgress = (done: number, total: number, elapsed: number, width = 24, unit = 'tiles', note = ''): string => {
   const frac = total > 0 ? Math.min(1, done / total) : 1;
   const filled = Math.round(frac * width);
   const rate = elapsed > 0 ? done / elapsed : NaN;
   const eta = done >= total ? 0 : rate > 0 ? (total - done) / rate : NaN;
-  const speed = Number.isFinite(rate) ? `${rate.toFixed(1)} tiles/s` : '– tiles/s';
-  return `[${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${done}/${total} tiles ${speed} ETA ${formatDuration(eta)}`;
+  const speed = Number.isFinite(rate) ? `${rate.toFixed(1)} ${unit}/s` : `– ${unit}/s`;
+  return `[${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${done}/${total} ${unit}${note ? ` ${note}` : ''} ${speed} ETA ${formatDuration(eta)}`;
 };
 
 /** Where the bar goes: process.stderr or anything with `write` (isTTY absent = not a terminal). */
@@ -44,7 +44,7 @@ export interface ProgressStream {
 export interface ProgressReporter {
   /** A new task (e.g. one image); `label` prefixes its lines. */
   start(label: string): void;
-  update(p: { readonly done: number; readonly total: number }): void;
+  update(p: { readonly done: number; readonly total: number; readonly note?: string }): void;
   /** Ends the task's line. */
   finish(): void;
 }
@@ -55,7 +55,7 @@ export interface ProgressReporter {
  * @example
  * progressReporter({ isTTY: false, write: (s) => lines.push(s) }, () => t);
  */
-export const progressReporter = (stream: ProgressStream, now: () => number = () => performance.now() / 1000): ProgressReporter => {
+export const progressReporter = (stream: ProgressStream, now: () => number = () => performance.now() / 1000, unit = 'tiles'): ProgressReporter => {
   let label = '';
   let t0 = now();
   let lastTenth = -1;
@@ -67,8 +67,8 @@ export const progressReporter = (stream: ProgressStream, now: () => number = () 
       lastTenth = -1;
       last = '';
     },
-    update: ({ done, total }) => {
-      const text = `${label} ${formatProgress(done, total, now() - t0)}`;
+    update: ({ done, total, note }) => {
+      const text = `${label} ${formatProgress(done, total, now() - t0, 24, unit, note)}`;
       last = text;
       if (stream.isTTY) {
         stream.write(`\r${text}\x1b[K`);
