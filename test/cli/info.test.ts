@@ -6,6 +6,8 @@ import { info } from '../../src/cli/commands/info.js';
 import { UsageError } from '../../src/cli/args.js';
 import { configFromFlags } from '../../src/cli/model-source.js';
 import { PRESETS } from '../../src/unet/config.js';
+import { saveCheckpoint } from '../../src/unet/checkpoint.js';
+import { initParams } from '../../src/unet/params.js';
 
 // `unet-ts info` in-process (main.test.ts runs the real process for exit codes).
 let out: string[] = [];
@@ -27,6 +29,17 @@ const file = (name: string, text: string): string => {
 };
 
 describe('info', () => {
+  it('--model FILE: the configuration stored in a checkpoint', async () => {
+    const model = join(dir, 'tiny.safetensors');
+    await saveCheckpoint(model, { config: PRESETS.tiny, params: initParams(PRESETS.tiny, 1) });
+    expect(await info.run(['--model', model])).toBe(0);
+    const text = out.join('\n');
+    expect(text).toContain('parameters: 120,690');
+    expect(text).toContain('tile 252 → output 164, halo 44 px per side');
+    await expect(info.run(['--model', model, '--preset', 'tiny'])).rejects.toThrow(UsageError);
+    await expect(info.run(['--model', join(dir, 'missing.safetensors')])).rejects.toThrow(/missing\.safetensors: cannot read/);
+  });
+
   it('defaults to the paper preset at its tile', async () => {
     expect(await info.run([])).toBe(0);
     const text = out.join('\n');

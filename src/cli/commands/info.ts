@@ -1,6 +1,7 @@
 /** `unet-ts info`: the network's layers and shapes at a tile, parameter count, valid tiles, halo. */
 import * as E from 'fp-ts/lib/Either.js';
-import { intFlag, parse, str } from '../args.js';
+import { intFlag, parse, str, UsageError } from '../args.js';
+import { loadCheckpoint } from '../../unet/checkpoint.js';
 import type { Command } from '../command.js';
 import { configFromFlags } from '../model-source.js';
 import { geometry, validAbove, validBelow } from '../../unet/geometry.js';
@@ -8,7 +9,7 @@ import { parameterCount } from '../../unet/params.js';
 import { activationCount, summarize } from '../../unet/summary.js';
 import { showShape } from '../../tensor/shape-error.js';
 
-const usage = `Usage: unet-ts info [--preset paper|small|tiny | --config FILE] [--tile N]
+const usage = `Usage: unet-ts info [--preset paper|small|tiny | --config FILE | --model FILE] [--tile N]
 
 Prints the layers with their output shapes at the tile size, the parameter count, the valid
 tile sizes near the request, and the halo (context pixels lost on each side).`;
@@ -18,8 +19,11 @@ export const info: Command = {
   summary: 'layers, shapes, parameter count, valid tile sizes and halo of a model',
   usage,
   run: async (argv) => {
-    const { values } = parse('info', argv, { preset: { type: 'string' }, config: { type: 'string' }, tile: { type: 'string' } });
-    const c = configFromFlags('info', str(values['preset']), str(values['config']), 'paper');
+    const { values } = parse('info', argv, { preset: { type: 'string' }, config: { type: 'string' }, model: { type: 'string' }, tile: { type: 'string' } });
+    const model = str(values['model']);
+    if (model !== undefined && (values['preset'] !== undefined || values['config'] !== undefined)) throw new UsageError('info: give one of --preset, --config, --model');
+    const c = model !== undefined ? (await loadCheckpoint(model)).config : configFromFlags('info', str(values['preset']), str(values['config']), 'paper');
+    if (model !== undefined) console.log(`model ${model}`);
     const tile = intFlag('info', 'tile', values['tile'], c.tile)!;
     const geo = { depth: c.depth, padding: c.padding };
     const g = geometry(geo)(tile);
