@@ -23,6 +23,7 @@ import { centerCropRef, centerCropRefVjp } from '../layers/center-crop.js';
 import { concatRef, concatRefVjp } from '../layers/concat.js';
 import { dropoutMask, dropoutRef, dropoutRefVjp } from '../layers/dropout.js';
 import { softmaxCrossEntropyRef, softmaxCrossEntropyRefVjp } from '../layers/softmax-cross-entropy.js';
+import { softDiceRef, softDiceRefVjp } from '../layers/soft-dice.js';
 
 export interface CheckRow {
   readonly op: string;
@@ -128,6 +129,12 @@ export const cases = (large: boolean): readonly AnyCase[] => {
       refVjp: ([a, l, w], dy) => [softmaxCrossEntropyRefVjp(a!, l!, w!, dy), null, null],
     };
   };
+  const dice = (label: string, x: Shape, fd: boolean): Case<'softDice'> => ({
+    op: 'softDice', label, fd, tolerance: 1e-5,
+    inputs: [randn(x, 15), labels([x[0], 1, x[2], x[3]], x[1], 16)], attrs: {}, wrt: [0],
+    ref: ([a, l]) => softDiceRef(a!, l!),
+    refVjp: ([a, l], dy) => [softDiceRefVjp(a!, l!, dy), null],
+  });
   const small: AnyCase[] = [
     conv('3×3 valid', [1, 3, 11, 13], 4, 3, 0, true, 1),
     conv('3×3 same', [2, 2, 9, 7], 3, 3, 1, true, 2),
@@ -139,6 +146,7 @@ export const cases = (large: boolean): readonly AnyCase[] => {
     cat('', [1, 2, 5, 6], [1, 3, 5, 6], true),
     drop('rate 0.5', [1, 3, 6, 6], true),
     loss('3 classes', [1, 3, 6, 7], true),
+    dice('3 classes', [1, 3, 6, 7], true),
   ];
   if (!large) return small;
   // Paper-size tensors (level 1 of a 572 tile: 64×570×570 = 20.8 M values > 2^24) with few FLOPs.

@@ -25,6 +25,15 @@ export interface OpSignatures {
     attrs: Record<string, never>;
     saved: { readonly probs: Tensor };
   };
+  /**
+   * Soft Dice loss over the foreground classes (V-Net, Milletari et al. 2016; optional, not in
+   * the U-Net paper): 1 − mean_{k≥1} D_k, a scalar [1, 1, 1, 1]; see src/layers/soft-dice.ts.
+   */
+  softDice: {
+    inputs: readonly [logits: Tensor, labels: Tensor];
+    attrs: Record<string, never>;
+    saved: { readonly probs: Tensor };
+  };
   /** Element-wise sum (gradient accumulation where a value feeds two ops). */
   add: { inputs: readonly [a: Tensor, b: Tensor]; attrs: Record<string, never>; saved: null };
 }

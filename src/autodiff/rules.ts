@@ -11,9 +11,10 @@ import { conv2d } from '../layers/conv2d.js';
 import { dropout } from '../layers/dropout.js';
 import { maxPool2 } from '../layers/max-pool2.js';
 import { relu } from '../layers/relu.js';
+import { softDice } from '../layers/soft-dice.js';
 import { softmaxCrossEntropy } from '../layers/softmax-cross-entropy.js';
 import { upConv2 } from '../layers/up-conv2.js';
 
 export type RuleTable = { readonly [K in OpName]: OpRule<K> };
 
-export const rules: RuleTable = { conv2d, relu, maxPool2, upConv2, centerCrop, concat, dropout, softmaxCrossEntropy, add };
+export const rules: RuleTable = { conv2d, relu, maxPool2, upConv2, centerCrop, concat, dropout, softmaxCrossEntropy, softDice, add };

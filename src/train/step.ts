@@ -15,11 +15,29 @@ export interface StepResult {
   readonly grads: Params;
 }
 
+/**
+ * The training loss: 'ce' is the paper's weighted cross-entropy (Eq. 1); 'dice+ce' adds the
+ * soft Dice loss of the foreground classes (optional, not in the paper; src/layers/soft-dice.ts),
+ * summed on the tape with the `add` op: loss = CE + Dice, both with weight 1.
+ */
+export type LossKind = 'ce' | 'dice+ce';
+
 /** Loss and gradients of one sample; `dropoutSeed` fixes the step's dropout mask. */
-export const lossAndGrads = (rt: Runtime, cfg: UNetConfig, params: Params, sample: Sample, dropoutSeed: number): Promise<StepResult> =>
+export const lossAndGrads = (
+  rt: Runtime,
+  cfg: UNetConfig,
+  params: Params,
+  sample: Sample,
+  dropoutSeed: number,
+  loss: LossKind = 'ce',
+): Promise<StepResult> =>
   valueAndGrad<Params>(async (ctx, p) => {
     const logits = await unetForward(cfg, { dropoutSeed })(ctx, p, leaf(ctx, sample.image));
-    return apply(ctx, 'softmaxCrossEntropy', [logits, leaf(ctx, sample.labels), leaf(ctx, sample.weights)], {});
+    const labels = leaf(ctx, sample.labels);
+    const ce = await apply(ctx, 'softmaxCrossEntropy', [logits, labels, leaf(ctx, sample.weights)], {});
+    if (loss === 'ce') return ce;
+    const dice = await apply(ctx, 'softDice', [logits, labels], {});
+    return apply(ctx, 'add', [ce, dice], {});
   })(rt, params).then(({ value, grads }) => ({ loss: value, grads }));
 
 /** The first parameter whose gradient holds NaN or ±Infinity, if any. */

@@ -21,7 +21,7 @@ import type { Params } from '../unet/params.js';
 import { saveCheckpoint } from '../unet/checkpoint.js';
 import { initState, meanGrads, update, type OptimizerConfig, type OptimizerState } from './optim.js';
 import { learningRate, type Schedule } from './schedule.js';
-import { lossAndGrads, nonFiniteGradient } from './step.js';
+import { lossAndGrads, nonFiniteGradient, type LossKind } from './step.js';
 
 export class TrainingError extends Error {
   constructor(message: string) {
@@ -49,6 +49,8 @@ export interface TrainOptions {
   readonly params: Params;
   readonly items: readonly TrainingItem[];
   readonly optimizer: OptimizerConfig;
+  /** 'ce' (paper Eq. 1, default) or 'dice+ce' (adds the soft Dice loss). */
+  readonly loss?: LossKind;
   readonly lr: number;
   readonly schedule: Schedule;
   /** Stop after this many steps (counted from 0, including resumed ones) … */
@@ -124,7 +126,7 @@ export const train = async (o: TrainOptions): Promise<TrainResult> => {
     for (let m = 0; m < accumulate; m++) {
       const item = o.items[r.int(o.items.length)]!;
       const sample = sampleTile(tileOpts, r)(item);
-      const res = await lossAndGrads(o.rt, o.config, params, sample, r.u32());
+      const res = await lossAndGrads(o.rt, o.config, params, sample, r.u32(), o.loss ?? 'ce');
       const bad = Number.isFinite(res.loss) ? nonFiniteGradient(res.grads) : 'the loss';
       if (bad !== undefined) {
         throw new TrainingError(`step ${step + 1}: ${bad === 'the loss' ? `loss is ${res.loss}` : `gradient of ${bad} is not finite`}; training stopped, the last good checkpoint in ${o.outDir} is kept (try a lower --lr)`);

@@ -19,13 +19,13 @@ const usage = `Usage: unet-ts train --images DIR --labels DIR [--instances]
          [--val-images DIR --val-labels DIR | --val-fraction F | --val-names A,B,...]
          [--preset paper|small|tiny | --config FILE] [--tile N]
          [--steps N] [--minutes M] [--optimizer sgd|adam] [--lr X] [--momentum M]
-         [--weight-decay L] [--schedule constant|step|poly] [--accumulate K]
+         [--weight-decay L] [--schedule constant|step|poly] [--accumulate K] [--loss ce|dice+ce]
          [--val-every N] [--checkpoint-every N] [--seed N] [--backend NAME]
          [--resume FILE] --out DIR
 
 Trains with the paper's weighted pixel-wise softmax cross-entropy (Eq. 1) and border
 weight maps (Eq. 2), elastic/shift/rotation/gray-value augmentation, batch 1 on large tiles.
-Defaults: --steps 1000, --optimizer sgd (momentum 0.99, lr 0.01; adam: lr 0.001),
+Defaults: --loss ce (Eq. 1; dice+ce adds a soft Dice loss), --steps 1000, --optimizer sgd (momentum 0.99, lr 0.01; adam: lr 0.001),
 --schedule constant, --val-every 100, --checkpoint-every 50, --seed 0.
 Writes DIR/last.safetensors, DIR/best.safetensors (best validation IoU), DIR/log.jsonl,
 DIR/loss.png and DIR/val/<image>_overlay.png. --resume continues a run from its
@@ -44,7 +44,7 @@ export const train: Command = {
       'val-fraction': s('string'), 'val-names': s('string'), preset: s('string'), config: s('string'), tile: s('string'),
       steps: s('string'), minutes: s('string'), optimizer: s('string'), lr: s('string'), momentum: s('string'),
       'weight-decay': s('string'), schedule: s('string'), accumulate: s('string'), 'val-every': s('string'),
-      'checkpoint-every': s('string'), seed: s('string'), backend: s('string'), resume: s('string'), out: s('string'),
+      'checkpoint-every': s('string'), loss: s('string'), seed: s('string'), backend: s('string'), resume: s('string'), out: s('string'),
     });
     const c = 'train';
     const out = required(c, 'out', v['out']);
@@ -66,6 +66,8 @@ export const train: Command = {
       scheduleName === 'step' ? { kind: 'step', every: Math.max(1, Math.round(steps / 3)), gamma: 0.1 } : scheduleName === 'poly' ? { kind: 'poly', total: steps, power: 0.9 } : { kind: 'constant' };
     const seed = resumed?.training?.seed ?? intFlag(c, 'seed', v['seed'], 0)!;
     const minutes = numFlag(c, 'minutes', v['minutes']);
+    const loss = str(v['loss']) ?? 'ce';
+    if (loss !== 'ce' && loss !== 'dice+ce') throw new UsageError(`train: --loss ${loss}; expected ce or dice+ce`);
 
     const kind = instances ? 'instances' : 'binary';
     const all = openDataset({ imagesDir: required(c, 'images', v['images']), labelsDir: required(c, 'labels', v['labels']), kind });
@@ -94,7 +96,7 @@ export const train: Command = {
       const validate = valEntries.length > 0 ? validator(rt, config, valEntries, { instances, dir: join(out, 'val'), tile: Math.max(tile, config.tile) }) : undefined;
       const extra = resumed?.training ? (JSON.parse(resumed.training.extra) as { best?: number }) : {};
       const result = await runTraining({
-        rt, config, items, optimizer, lr, schedule, steps, seed, tile, outDir: out,
+        rt, config, items, optimizer, loss, lr, schedule, steps, seed, tile, outDir: out,
         params: resumed?.params ?? initParams(config, seed),
         accumulate: intFlag(c, 'accumulate', v['accumulate'], 1)!,
         checkpointEvery: intFlag(c, 'checkpoint-every', v['checkpoint-every'], 50)!,

@@ -1,0 +1,212 @@
+/**
+ * Soft Dice loss (Milletari, Navab & Ahmadi, "V-Net", 3DV 2016), an OPTIONAL auxiliary loss:
+ * the U-Net paper trains with the weighted cross-entropy alone (./softmax-cross-entropy.ts).
+ *
+ * Why Dice: it is a ratio of overlap to size per class, so a small foreground class counts as
+ * much as a large background (robust to class imbalance without a hand-made weight map), and it
+ * optimises the overlap measure segmentations are judged by. Its gradient is global (it depends
+ * on whole-batch sums), so it is usually added to the pixel-wise cross-entropy, not used alone.
+ *
+ * With p_k(x) the pixel-wise softmax of the logits a_k(x) and y_k(x) = [ℓ(x) = k] the one-hot
+ * labels, for each FOREGROUND class k = 1 … K−1 (class 0, the background, is left out), with
+ * sums over every pixel of every image in the batch:
+ *   I_k = Σ_x p_k(x) y_k(x),   S_k = Σ_x p_k(x) + Σ_x y_k(x) + ε,
+ *   D_k = (2 I_k + ε) / S_k,
+ *   loss = 1 − (1 / (K − 1)) Σ_{k≥1} D_k          ∈ [0, 1)
+ * SMOOTHING ε = 1 (in pixels, added to numerator and denominator): it keeps D_k defined when a
+ * class is absent from both prediction and labels (D_k → ε/ε = 1, "nothing to find, nothing
+ * found" is a perfect score) and softens the gradient of tiny classes.
+ *
+ * VJP. With dy the loss's scalar cotangent, since ∂I_k/∂p_k(x) = y_k(x) and ∂S_k/∂p_k(x) = 1:
+ *   ∂D_k/∂p_k(x) = (2 y_k(x) S_k − (2 I_k + ε)) / S_k² = (2 y_k(x) − D_k) / S_k
+ *   g_k(x) := ∂loss/∂p_k(x) = α_k · (D_k − 2 y_k(x)),   α_k = dy / ((K − 1) S_k),   g_0 = 0
+ * then through the softmax Jacobian ∂p_k/∂a_j = p_k ([j = k] − p_j):
+ *   ∂loss/∂a_j(x) = p_j(x) · (g_j(x) − Σ_k p_k(x) g_k(x)) = p_j(x) · Σ_k p_k(x) (g_j(x) − g_k(x))
+ * (the second form uses Σ_k p_k = 1; the kernel uses it: no cancellation when p_j ≈ 1, where
+ * the term k = j vanishes exactly). Labels are data: their cotangent is null.
+ *
+ * Shapes: logits [N, K, H, W] with K ≥ 2, labels [N, 1, H, W] (class indices as float32)
+ * → a scalar [1, 1, 1, 1].
+ *
+ * Kernels (the [W, H, N·C] 3-D layout of ./elementwise.ts; every index stays below 2^24):
+ *   - `softmax`: probs [N, K, H, W], max-subtracted; saved for the VJP;
+ *   - `vjp`: dlogits [N, K, H, W] from probs, labels and the per-class coefficients, passed as
+ *     ONE small 1-D argument [α_0 … α_{K−1}, D_0 … D_{K−1}] (α_0 = D_0 = 0), not as constants,
+ *     so the kernel is compiled once per shape, not once per step.
+ * REDUCTIONS (I_k, Σp_k, Σy_k) run on the HOST in float64 over the float32 probs (as the
+ * cross-entropy's: ~150 k pixels per paper tile, no float32 accumulation error).
+ */
+import type { Shape, Tensor } from '../tensor/tensor.js';
+import { unsafeTensor } from '../tensor/tensor.js';
+import type { Tensor64 } from '../tensor/tensor64.js';
+import type { OpRule } from '../autodiff/op.js';
+import { OpShapeError } from '../autodiff/op.js';
+import type { KernelThis } from '../runtime/gpujs.js';
+import { arg1d, type KernelSpec } from '../runtime/runtime.js';
+import { asArg, runPointwise } from './elementwise.js';
+import { softmaxRef } from './softmax-cross-entropy.js';
+
+const OP = 'softDice';
+
+/** The smoothing term ε of the Dice ratio (see the header). */
+export const DICE_EPS = 1;
+
+const show = (s: Shape): string => `[${s.join(', ')}]`;
+
+/** Throws OpShapeError unless logits are [N, K ≥ 2, H, W] and labels [N, 1, H, W]. */
+const checkShapes = (logits: Shape, labels: Shape): void => {
+  const [n, k, h, w] = logits;
+  if (k < 2) throw new OpShapeError(`${OP}: logits ${show(logits)} have ${k} classes; expected at least 2 (class 0 is background)`);
+  if (labels[0] !== n || labels[1] !== 1 || labels[2] !== h || labels[3] !== w) {
+    throw new OpShapeError(`${OP}: labels ${show(labels)} do not match logits ${show(logits)}; expected ${show([n, 1, h, w])}`);
+  }
+};
+
+/** Throws unless every label is an integer class index in [0, K); the error names the value. */
+export const checkDiceLabels = (labels: Tensor, k: number): void => {
+  const [, , h, w] = labels.shape;
+  const d = labels.data;
+  for (let i = 0; i < d.length; i++) {
+    const v = d[i]!;
+    if (!(Number.isInteger(v) && v >= 0 && v < k)) {
+      const x = i % w;
+      const y = Math.floor(i / w) % h;
+      const n = Math.floor(i / (w * h));
+      throw new RangeError(`${OP}: label ${v} at [${n}, 0, ${y}, ${x}] is not a class index in [0, ${k}) (the logits have ${k} classes)`);
+    }
+  }
+};
+
+/** Per-class sums in float64: I_k = Σ p_k y_k, S_k = Σ p_k + Σ y_k + ε, D_k = (2 I_k + ε) / S_k. */
+interface DiceSums {
+  readonly s: Float64Array;
+  readonly d: Float64Array;
+}
+
+const diceSums = (probs: ArrayLike<number>, labels: ArrayLike<number>, [n, k, h, w]: Shape): DiceSums => {
+  const plane = h * w;
+  const inter = new Float64Array(k);
+  const sumP = new Float64Array(k);
+  const sumY = new Float64Array(k);
+  for (let b = 0; b < n; b++) {
+    for (let c = 0; c < k; c++) {
+      const base = (b * k + c) * plane;
+      let sp = 0;
+      for (let q = 0; q < plane; q++) sp += probs[base + q]!;
+      sumP[c] = sumP[c]! + sp;
+    }
+    for (let q = 0; q < plane; q++) {
+      const label = labels[b * plane + q]!;
+      inter[label] = inter[label]! + probs[(b * k + label) * plane + q]!;
+      sumY[label] = sumY[label]! + 1;
+    }
+  }
+  const s = new Float64Array(k);
+  const d = new Float64Array(k);
+  for (let c = 1; c < k; c++) {
+    s[c] = sumP[c]! + sumY[c]! + DICE_EPS;
+    d[c] = (2 * inter[c]! + DICE_EPS) / s[c]!;
+  }
+  return { s, d };
+};
+
+const lossOf = ({ d }: DiceSums, k: number): number => {
+  let sum = 0;
+  for (let c = 1; c < k; c++) sum += d[c]!;
+  return 1 - sum / (k - 1);
+};
+
+/** Float64 reference loss 1 − mean_{k≥1} D_k, as a [1, 1, 1, 1] tensor. */
+export const softDiceRef = (logits: Tensor64, labels: Tensor64): Tensor64 => {
+  const p = softmaxRef(logits);
+  return { shape: [1, 1, 1, 1], data: Float64Array.of(lossOf(diceSums(p.data, labels.data, logits.shape), logits.shape[1])) };
+};
+
+/** Float64 reference VJP: dlogits_j = p_j (g_j − Σ_k p_k g_k), g_k = α_k (D_k − 2 y_k), g_0 = 0. */
+export const softDiceRefVjp = (logits: Tensor64, labels: Tensor64, dy: Tensor64): Tensor64 => {
+  const [n, k, h, w] = logits.shape;
+  const plane = h * w;
+  const p = softmaxRef(logits);
+  const { s, d } = diceSums(p.data, labels.data, logits.shape);
+  const out = new Float64Array(logits.data.length);
+  const g = new Float64Array(k);
+  for (let b = 0; b < n; b++) {
+    for (let q = 0; q < plane; q++) {
+      const label = labels.data[b * plane + q]!;
+      let pg = 0;
+      for (let c = 1; c < k; c++) {
+        g[c] = (dy.data[0]! / ((k - 1) * s[c]!)) * (d[c]! - (c === label ? 2 : 0));
+        pg += p.data[(b * k + c) * plane + q]! * g[c]!;
+      }
+      for (let c = 0; c < k; c++) {
+        const i = (b * k + c) * plane + q;
+        out[i] = p.data[i]! * (g[c]! - pg);
+      }
+    }
+  }
+  return { shape: logits.shape, data: out };
+};
+
+// Thread (x, y, z) of probs [W, H, N·K], z = n·K + k (as the cross-entropy's softmax kernel).
+function softmaxKernel(this: KernelThis, logits: number[][][]): number {
+  const base = Math.floor(this.thread.z / this.constants.K!) * this.constants.K!;
+  let m = logits[base]![this.thread.y]![this.thread.x]!;
+  for (let j = 1; j < this.constants.K!; j++) {
+    m = Math.max(m, logits[base + j]![this.thread.y]![this.thread.x]!);
+  }
+  let s = 0;
+  for (let j = 0; j < this.constants.K!; j++) {
+    s += Math.exp(logits[base + j]![this.thread.y]![this.thread.x]! - m);
+  }
+  return Math.exp(logits[this.thread.z]![this.thread.y]![this.thread.x]! - m) / s;
+}
+
+// Thread (x, y, z) of dlogits [W, H, N·K], z = n·K + j:  p_j · Σ_k p_k (g_j − g_k),
+// g_k = coef[k] · (coef[K + k] − 2 [k = ℓ]), coef = [α_0 … α_{K−1}, D_0 … D_{K−1}], α_0 = D_0 = 0.
+function vjpKernel(this: KernelThis, probs: number[][][], labels: number[][][], coef: number[]): number {
+  const n = Math.floor(this.thread.z / this.constants.K!);
+  const j = this.thread.z - n * this.constants.K!;
+  const base = n * this.constants.K!;
+  const label = labels[n]![this.thread.y]![this.thread.x]!;
+  let yj = 0;
+  if (Math.abs(j - label) < 0.5) {
+    yj = 2;
+  }
+  const gj = coef[j]! * (coef[j + this.constants.K!]! - yj);
+  let s = 0;
+  for (let k = 0; k < this.constants.K!; k++) {
+    let yk = 0;
+    if (Math.abs(k - label) < 0.5) {
+      yk = 2;
+    }
+    const gk = coef[k]! * (coef[k + this.constants.K!]! - yk);
+    s += probs[base + k]![this.thread.y]![this.thread.x]! * (gj - gk);
+  }
+  return probs[this.thread.z]![this.thread.y]![this.thread.x]! * s;
+}
+
+export const softDice: OpRule<'softDice'> = {
+  forward: async (rt, [logits, labels]) => {
+    checkShapes(logits.shape, labels.shape);
+    const k = logits.shape[1];
+    checkDiceLabels(labels, k);
+    const probs = await runPointwise(rt, `${OP}.softmax`, softmaxKernel, logits.shape, [logits], { K: k });
+    const loss = lossOf(diceSums(probs.data, labels.data, logits.shape), k);
+    return { out: unsafeTensor([1, 1, 1, 1], Float32Array.of(loss)), saved: { probs } };
+  },
+  vjp: async (rt, dy, [logits, labels], _out, _attrs, { probs }) => {
+    checkShapes(logits.shape, labels.shape);
+    if (dy.shape.join() !== '1,1,1,1') throw new OpShapeError(`${OP}.vjp: cotangent of shape ${show(dy.shape)}, expected the scalar [1, 1, 1, 1]`);
+    if (probs.shape.join() !== logits.shape.join()) throw new OpShapeError(`${OP}.vjp: saved probs ${show(probs.shape)} do not match logits ${show(logits.shape)}`);
+    const k = logits.shape[1];
+    const { s, d } = diceSums(probs.data, labels.data, logits.shape);
+    const coef = new Float32Array(2 * k);
+    for (let c = 1; c < k; c++) {
+      coef[c] = dy.data[0]! / ((k - 1) * s[c]!);
+      coef[k + c] = d[c]!;
+    }
+    const spec: KernelSpec = { op: `${OP}.vjp`, source: vjpKernel, output: [logits.shape[3], logits.shape[2], logits.shape[0] * k], constants: { K: k } };
+    const dlogits = unsafeTensor(logits.shape, await rt.run(spec, [asArg(probs), asArg(labels), arg1d(coef)]));
+    return [dlogits, null] as const;
+  },
+};
