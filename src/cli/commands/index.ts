@@ -1,4 +1,5 @@
 import type { Command } from '../command.js';
+import { bench } from './bench.js';
 import { check } from './check.js';
 import { demo } from './demo.js';
 import { evaluate } from './evaluate.js';
@@ -8,4 +9,4 @@ import { segment } from './segment.js';
 import { train } from './train.js';
 
 /** Every command, in the order `--help` lists them. */
-export const commands: readonly Command[] = [demo, info, preview, train, segment, evaluate, check];
+export const commands: readonly Command[] = [demo, info, preview, train, segment, evaluate, check, bench];
