@@ -44,7 +44,7 @@ import { OpShapeError } from '../autodiff/op.js';
 import type { KernelThis } from '../runtime/gpujs.js';
 import { arg1d, type KernelSpec } from '../runtime/runtime.js';
 import { asArg, runPointwise } from './elementwise.js';
-import { softmaxRef } from './softmax-cross-entropy.js';
+import { checkLabels, softmaxKernel, softmaxRef } from './softmax-cross-entropy.js';
 
 const OP = 'softDice';
 
@@ -59,21 +59,6 @@ const checkShapes = (logits: Shape, labels: Shape): void => {
   if (k < 2) throw new OpShapeError(`${OP}: logits ${show(logits)} have ${k} classes; expected at least 2 (class 0 is background)`);
   if (labels[0] !== n || labels[1] !== 1 || labels[2] !== h || labels[3] !== w) {
     throw new OpShapeError(`${OP}: labels ${show(labels)} do not match logits ${show(logits)}; expected ${show([n, 1, h, w])}`);
-  }
-};
-
-/** Throws unless every label is an integer class index in [0, K); the error names the value. */
-export const checkDiceLabels = (labels: Tensor, k: number): void => {
-  const [, , h, w] = labels.shape;
-  const d = labels.data;
-  for (let i = 0; i < d.length; i++) {
-    const v = d[i]!;
-    if (!(Number.isInteger(v) && v >= 0 && v < k)) {
-      const x = i % w;
-      const y = Math.floor(i / w) % h;
-      const n = Math.floor(i / (w * h));
-      throw new RangeError(`${OP}: label ${v} at [${n}, 0, ${y}, ${x}] is not a class index in [0, ${k}) (the logits have ${k} classes)`);
-    }
   }
 };
 
@@ -147,20 +132,6 @@ export const softDiceRefVjp = (logits: Tensor64, labels: Tensor64, dy: Tensor64)
   return { shape: logits.shape, data: out };
 };
 
-// Thread (x, y, z) of probs [W, H, N·K], z = n·K + k (as the cross-entropy's softmax kernel).
-function softmaxKernel(this: KernelThis, logits: number[][][]): number {
-  const base = Math.floor(this.thread.z / this.constants.K!) * this.constants.K!;
-  let m = logits[base]![this.thread.y]![this.thread.x]!;
-  for (let j = 1; j < this.constants.K!; j++) {
-    m = Math.max(m, logits[base + j]![this.thread.y]![this.thread.x]!);
-  }
-  let s = 0;
-  for (let j = 0; j < this.constants.K!; j++) {
-    s += Math.exp(logits[base + j]![this.thread.y]![this.thread.x]! - m);
-  }
-  return Math.exp(logits[this.thread.z]![this.thread.y]![this.thread.x]! - m) / s;
-}
-
 // Thread (x, y, z) of dlogits [W, H, N·K], z = n·K + j:  p_j · Σ_k p_k (g_j − g_k),
 // g_k = coef[k] · (coef[K + k] − 2 [k = ℓ]), coef = [α_0 … α_{K−1}, D_0 … D_{K−1}], α_0 = D_0 = 0.
 function vjpKernel(this: KernelThis, probs: number[][][], labels: number[][][], coef: number[]): number {
@@ -189,7 +160,7 @@ export const softDice: OpRule<'softDice'> = {
   forward: async (rt, [logits, labels]) => {
     checkShapes(logits.shape, labels.shape);
     const k = logits.shape[1];
-    checkDiceLabels(labels, k);
+    checkLabels(OP, labels, k);
     const probs = await runPointwise(rt, `${OP}.softmax`, softmaxKernel, logits.shape, [logits], { K: k });
     const loss = lossOf(diceSums(probs.data, labels.data, logits.shape), k);
     return { out: unsafeTensor([1, 1, 1, 1], Float32Array.of(loss)), saved: { probs } };

@@ -42,8 +42,8 @@ import { asArg, runPointwise } from './elementwise.js';
 
 const OP = 'softmaxCrossEntropy';
 
-/** Throws unless every label is an integer class index in [0, K); the error names the value. */
-export const checkLabels = (labels: Tensor, k: number): void => {
+/** Throws unless every label is an integer class index in [0, K); the error names the op and the value. */
+export const checkLabels = (op: string, labels: Tensor, k: number): void => {
   const [, , h, w] = labels.shape;
   const d = labels.data;
   for (let i = 0; i < d.length; i++) {
@@ -52,7 +52,7 @@ export const checkLabels = (labels: Tensor, k: number): void => {
       const x = i % w;
       const y = Math.floor(i / w) % h;
       const n = Math.floor(i / (w * h));
-      throw new RangeError(`${OP}: label ${v} at [${n}, 0, ${y}, ${x}] is not a class index in [0, ${k}) (the logits have ${k} classes)`);
+      throw new RangeError(`${op}: label ${v} at [${n}, 0, ${y}, ${x}] is not a class index in [0, ${k}) (the logits have ${k} classes)`);
     }
   }
 };
@@ -125,8 +125,8 @@ export const softmaxCrossEntropyRefVjp = (logits: Tensor64, labels: Tensor64, we
   return { shape: logits.shape, data: out };
 };
 
-// Thread (x, y, z) of probs [W, H, N·K], z = n·K + k.
-function softmaxKernel(this: KernelThis, logits: number[][][]): number {
+// Thread (x, y, z) of probs [W, H, N·K], z = n·K + k (shared with the soft Dice loss).
+export function softmaxKernel(this: KernelThis, logits: number[][][]): number {
   const base = Math.floor(this.thread.z / this.constants.K!) * this.constants.K!;
   let m = logits[base]![this.thread.y]![this.thread.x]!;
   for (let j = 1; j < this.constants.K!; j++) {
@@ -175,7 +175,7 @@ export const softmaxCrossEntropy: OpRule<'softmaxCrossEntropy'> = {
   forward: async (rt, [logits, labels, weights]) => {
     const shape = shapeOrThrow(softmaxCrossEntropyShape(logits.shape, labels.shape, weights.shape));
     const [n, k, h, w] = logits.shape;
-    checkLabels(labels, k);
+    checkLabels(OP, labels, k);
     const den = weightSum(weights);
     const constants = { K: k };
     const probs = await runPointwise(rt, `${OP}.softmax`, softmaxKernel, logits.shape, [logits], constants);
