@@ -8,7 +8,8 @@
  * Errors are normalised: max |kernel − reference| / max(max |reference|, 1e-6), so a
  * tolerance reads as "relative to the tensor's scale".
  */
-import type { Tensor, Shape } from '../tensor/tensor.js';
+import { randomNormal, type Tensor, type Shape } from '../tensor/tensor.js';
+import { orThrow } from '../tensor/shape-error.js';
 import { to64, type Tensor64 } from '../tensor/tensor64.js';
 import { rng } from '../tensor/random.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -51,13 +52,8 @@ interface Case<K extends OpName> {
 }
 type AnyCase = { [K in OpName]: Case<K> }[OpName];
 
-const randn = (shape: Shape, seed: number, scale = 1): Tensor => {
-  const r = rng(seed);
-  const n = shape[0] * shape[1] * shape[2] * shape[3];
-  const data = new Float32Array(n);
-  for (let i = 0; i < n; i++) data[i] = scale * r.normal();
-  return { shape, data };
-};
+/** Seeded N(0, scale²) values: the tensor module's `randomNormal` for a shape known to be valid. */
+const randn = (shape: Shape, seed: number, scale = 1): Tensor => orThrow(randomNormal(seed, 0, scale)(shape));
 
 /** Values on a 1/64 lattice, distinct within each pooling window, so max-pool has no ties or kinks. */
 const distinct = (shape: Shape, seed: number): Tensor => {
