@@ -1,5 +1,8 @@
 /**
  * unet-ts — U-Net (Ronneberger, Fischer, Brox, MICCAI 2015) in TypeScript on GPU.js.
+ * Everything an embedding program needs is exported from here, with its types.
+ *
+ * @packageDocumentation
  *
  * @example
  * import { createRuntime, loadCheckpoint, readImage, segmentImage } from 'unet-ts';
@@ -8,6 +11,12 @@
  * const seg = await segmentImage(rt, model, readImage('cells.png'), { tta: false });
  * seg.labels; // Uint8Array of class indices, seg.width × seg.height
  * await rt.dispose();
+ *
+ * @example
+ * // Bytes in memory (an upload) and a model shipped with the package:
+ * import { bundledModel, decodeImage } from 'unet-ts';
+ * const img = decodeImage(bytes, { name: 'upload.tif' }); // PNG or TIFF, told by the signature
+ * const seg = await segmentImage(rt, await loadCheckpoint(bundledModel('isbi2012-small')), img);
  */
 // Tensors and shapes
 export { tensor, fromArray, zeros, fill, randomNormal, size, at, type Tensor, type Shape } from './tensor/tensor.js';
@@ -15,28 +24,38 @@ export type { ShapeError } from './tensor/shape-error.js';
 export { rng, type Rng } from './tensor/random.js';
 export * as shapes from './tensor/shape.js';
 // Runtime
-export { createRuntime, type Runtime, type RuntimeOptions } from './runtime/runtime.js';
+export { createRuntime, type Runtime, type RuntimeOptions, type KernelSpec, type Arg } from './runtime/runtime.js';
 export { BACKENDS, BackendError, type BackendName } from './runtime/backend.js';
 // Autodiff
-export { apply, backward, leaf, valueAndGrad, trainingCtx, inferenceCtx, type Ctx, type Var, type Tape } from './autodiff/tape.js';
-export { rules } from './autodiff/rules.js';
-export type { OpName, OpRule, OpSignatures } from './autodiff/op.js';
+export { apply, backward, leaf, valueAndGrad, trainingCtx, inferenceCtx, type Ctx, type Var, type Tape, type Entry, type EntryOf } from './autodiff/tape.js';
+export { rules, type RuleTable } from './autodiff/rules.js';
+export type { OpName, OpRule, OpSignatures, Inputs, Attrs, Saved, Forward } from './autodiff/op.js';
 export { checkOps, type CheckRow } from './autodiff/check.js';
 // The model
-export { geometry, validAbove, validBelow, type Geometry } from './unet/geometry.js';
-export { PRESETS, decodeConfig, type UNetConfig, type PresetName } from './unet/config.js';
-export { initParams, paramSpecs, parameterCount, type Params } from './unet/params.js';
-export { unetForward, predictLogits, paramVars } from './unet/model.js';
+export { geometry, validAbove, validBelow, type Geometry, type GeometryConfig, type Level, type Padding } from './unet/geometry.js';
+export { PRESETS, UNetConfigCodec, decodeConfig, type UNetConfig, type PresetName } from './unet/config.js';
+export { initParams, paramSpecs, parameterCount, type Params, type ParamSpec } from './unet/params.js';
+export { unetForward, predictLogits, paramVars, type ForwardOptions, type ParamVars } from './unet/model.js';
 export { saveCheckpoint, loadCheckpoint, type Checkpoint } from './unet/checkpoint.js';
+export { bundledModel, BUNDLED_MODELS, type BundledModelName } from './unet/bundled.js';
 // Training
 export { train, TrainingError, type TrainOptions, type TrainResult, type StepInfo, type Validation } from './train/trainer.js';
-export { lossAndGrads } from './train/step.js';
-export { sgd, adam, initState, update, type OptimizerConfig, type OptimizerState } from './train/optim.js';
+export { lossAndGrads, type LossKind, type StepResult } from './train/step.js';
+export { sgd, adam, initState, update, OptimizerConfigCodec, type OptimizerConfig, type OptimizerState } from './train/optim.js';
+export { ScheduleCodec, type Schedule } from './train/schedule.js';
 // Inference and metrics
-export { segmentImage, evaluateModel, writeOutputs, type Segmentation, type SegmentOptions, type Model } from './infer/index.js';
+export {
+  segmentImage, evaluateModel, writeOutputs, type Segmentation, type SegmentOptions, type Model, type TileProgress,
+  type Evaluation, type EvaluateOptions, type ImageMetrics, type MetricName, type OutputOptions, type Written,
+} from './infer/index.js';
 export * as metrics from './metrics/index.js';
 // Data
 export {
-  readImage, writePng, openDataset, loadEntry, splitDataset, trainingItem, labelsFromImage, weightMap, weightMapCache,
-  sampleTile, synthetic, type Image, type Dataset, type LoadedEntry, type Labels, type Sample,
+  readImage, decodeImage, decodePng, encodePng, writePng, image, toTensor, fromTensor, normalize, DataError,
+  openDataset, loadEntry, splitDataset, trainingItem, labelsFromImage, weightMap, weightMapCache, sampleTile, synthetic,
+  type Image, type RawImage, type NormalizeMode, type ImageFileOptions, type ReadImageOptions, type ReadOptions, type WriteOptions,
+  type Dataset, type DatasetEntry, type DatasetOptions, type SplitBy, type LoadedEntry, type Labels, type LabelMap, type LabelOptions,
+  type LabelKind, type Connectivity, type GrayOptions, type Interpolation,
+  type WeightMap, type WeightMapOptions, type WeightMapCache, type AugmentOptions, type Sample, type TileOptions, type TrainingItem,
+  type SyntheticOptions, type SyntheticSample,
 } from './data/index.js';

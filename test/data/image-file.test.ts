@@ -1,9 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { DataError } from '../../src/data/errors.js';
 import { image } from '../../src/data/image.js';
-import { isImageFile, readImage, readImageFile } from '../../src/data/image-file.js';
+import { decodeImage, isImageFile, readImage, readImageFile } from '../../src/data/image-file.js';
 import { encodePng } from '../../src/data/png.js';
-import { put, tempDir, tiffBytes } from './helpers.js';
+import { pngBytes, put, tempDir, tiffBytes } from './helpers.js';
 
 const tmp = tempDir();
 afterAll(tmp.cleanup);
@@ -29,5 +29,64 @@ describe('readImageFile', () => {
     const f = put(tmp.dir, 'e.png', encodePng(image(2, 1, 1, Float32Array.of(0, 255))));
     expect(Array.from(readImage(f, { normalize: 'range' }).data)).toEqual([0, 1]);
     expect(Array.from(readImage(f).data)).toEqual([-1, 1]);
+  });
+});
+
+describe('decodeImage', () => {
+  const png16 = pngBytes({ width: 3, height: 2, bitDepth: 16, colorType: 0, samples: [0, 1000, 2000, 30000, 65535, 7] });
+  const rgb = pngBytes({ width: 2, height: 1, bitDepth: 8, colorType: 2, samples: [10, 20, 30, 200, 100, 0] });
+  const tifLE = tiffBytes([
+    { width: 2, height: 2, bitsPerSample: 16, sampleFormat: 1, samplesPerPixel: 1, photometric: 1, values: [300, 400, 0, 65535] },
+    { width: 1, height: 1, bitsPerSample: 8, sampleFormat: 1, samplesPerPixel: 1, photometric: 1, values: [9] },
+  ]);
+  const tifBE = tiffBytes([{ width: 3, height: 1, bitsPerSample: 32, sampleFormat: 3, samplesPerPixel: 1, photometric: 1, values: [-1.5, 0, 2.25] }], false);
+
+  it('PNG and TIFF bytes give the same Image as readImage of the same file, for every normalisation', () => {
+    const cases = [
+      { name: 'a.png', bytes: png16, opts: {} },
+      { name: 'b.png', bytes: rgb, opts: { grey: true } },
+      { name: 'c.png', bytes: rgb, opts: {} },
+      { name: 'd.tif', bytes: tifLE, opts: {} },
+      { name: 'e.tiff', bytes: tifLE, opts: { page: 1 } },
+      { name: 'f.tif', bytes: tifBE, opts: {} },
+    ];
+    for (const c of cases) {
+      const file = put(tmp.dir, c.name, c.bytes);
+      for (const normalize of [undefined, 'per-image', 'range', 'none'] as const) {
+        const opts = { ...c.opts, ...(normalize ? { normalize } : {}) };
+        const fromFile = readImage(file, opts);
+        const fromBytes = decodeImage(Uint8Array.from(c.bytes), opts); // a plain Uint8Array, not a Buffer
+        expect(fromBytes, `${c.name} ${normalize}`).toEqual(fromFile);
+      }
+    }
+  });
+
+  it('tells the format from the bytes, not from a name', () => {
+    expect(decodeImage(tifLE, { name: 'looks-like.png', normalize: 'none' }).data).toEqual(Float32Array.of(300, 400, 0, 65535));
+    expect(decodeImage(png16, { name: 'looks-like.tif', normalize: 'none' }).width).toBe(3);
+  });
+
+  it('bytes that are neither PNG nor TIFF are a DataError naming the source and what was expected', () => {
+    const junk = Buffer.from('GIF89a, not supported');
+    expect(() => decodeImage(junk, { name: 'uploads/cells.gif' })).toThrow(DataError);
+    expect(() => decodeImage(junk, { name: 'uploads/cells.gif' })).toThrow(/^uploads\/cells\.gif: unknown image format \(first bytes 47 49 46 38\); expected PNG .* or TIFF/);
+    expect(() => decodeImage(junk)).toThrow(/^<buffer>: unknown image format/);
+    expect(() => decodeImage(new Uint8Array(0))).toThrow(/^<buffer>: unknown image format \(no bytes\)/);
+    const thrown = (f: () => unknown): unknown => {
+      try {
+        f();
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    };
+    expect(thrown(() => decodeImage(junk, { name: '/data/x.gif' }))).toMatchObject({ name: 'DataError', file: '/data/x.gif' });
+    expect(thrown(() => decodeImage(junk))).toMatchObject({ name: 'DataError', file: undefined });
+  });
+
+  it('a PNG or TIFF signature with broken contents is the decoder\'s DataError, naming the source', () => {
+    expect(() => decodeImage(png16.subarray(0, 20), { name: 'cut.png' })).toThrow(/^cut\.png: PNG without an IHDR header/);
+    expect(() => decodeImage(tifLE.subarray(0, 12), { name: 'cut.tif' })).toThrow(/^cut\.tif: /);
+    expect(() => decodeImage(tifLE.subarray(0, 12), { name: 'cut.tif' })).toThrow(DataError);
   });
 });

@@ -3,10 +3,11 @@ import { bench } from './bench.js';
 import { check } from './check.js';
 import { demo } from './demo.js';
 import { evaluate } from './evaluate.js';
+import { exportModel } from './export.js';
 import { info } from './info.js';
 import { preview } from './preview.js';
 import { segment } from './segment.js';
 import { train } from './train.js';
 
 /** Every command, in the order `--help` lists them. */
-export const commands: readonly Command[] = [demo, info, preview, train, segment, evaluate, check, bench];
+export const commands: readonly Command[] = [demo, info, preview, train, segment, evaluate, exportModel, check, bench];
