@@ -26,8 +26,9 @@
  * nothing reads out of bounds; output row i of image n is stacked row n·Hp + i, and the
  * (N−1)(k−1) rows straddling two images are computed and dropped); weights [Cout', k², Cin]
  * (wt[c][t][o], Cout' = Cout rounded up to 4, padded lanes zero); bias [Cout']. Every index
- * is an integer expression of thread ids, literals and loop counters (no float→int
- * conversions in the wasm; ~15% faster than float locals), every loop is bounded by a
+ * is an expression of thread ids, literals and loop counters with no float locals (~15%
+ * faster than float locals; gpu.js still keeps loop counters as floats, so the wasm converts
+ * them, see docs/performance.md), every loop is bounded by a
  * `this.constants` value, and all indices are 3-D, so none reaches 2^24 (notes trap 1) even
  * for 64×570×570 activations.
  * dx runs the same kernels on dy padded by k−1−p (negative = cropped) with flipped,
@@ -133,8 +134,8 @@ export const conv2dRefVjp = (x: Tensor64, w: Tensor64, b: Tensor64, pad: number,
  * 4q … 4q+3 (image n's output row i is z = n·Hp + i, see stackPlanes):
  *   s_m = b[o] + Σ_c Σ_{u,v<3} xp[c][z + u][4q + m + v] · wt[c][3u + v][o].
  * xp [Wp, N·Hp, Cin] (padded, stacked input), wt [Cout', 9, Cin] (wt[c][t][o] = w[o, c, t]),
- * b [Cout']. Every index is an integer expression of thread ids and loop counters (no float
- * locals, so no float→int conversions in the wasm, and all < 2^24).
+ * b [Cout']. Every index is an expression of thread ids and loop counters, no float locals,
+ * all < 2^24.
  */
 function conv3Kernel(this: KernelThis, xp: number[][][], wt: number[][][], b: number[]): number[] {
   const bias = b[this.thread.x]!;
