@@ -76,6 +76,18 @@ describe('unet-ts evaluate', () => {
     expect(seg).toBeLessThanOrEqual(1);
   });
 
+  it('--names and --val-fraction score only the held-out images, as train splits them', async () => {
+    const base = ['--model', modelFile, '--images', sub('images'), '--labels', sub('labels'), '--backend', 'cpu'];
+    const named = await run([...base, '--names', 'b']);
+    expect(named.out[0]).toMatch(/: 1 images,/);
+    expect(named.out[2]).toMatch(/^b /);
+    // fraction 0.5 of 2 images holds out exactly one, chosen by the seeded shuffle of train
+    const half = await run([...base, '--val-fraction', '0.5', '--seed', '3']);
+    expect(half.out[0]).toMatch(/: 1 images,/);
+    await expect(run([...base, '--names', 'zz'])).rejects.toThrow(/validation names not in data set .*: zz/);
+    await expect(run([...base, '--names', 'a', '--val-fraction', '0.5'])).rejects.toThrow('give --names or --val-fraction, not both');
+  });
+
   it('fails with one clear line on bad input', async () => {
     await expect(run(['--model', sub('none.safetensors'), '--images', sub('images'), '--labels', sub('labels')])).rejects.toThrow(/^model file .*none\.safetensors does not exist$/);
     await expect(run(['--model', modelFile, '--images', sub('images'), '--labels', sub('nolabels'), '--backend', 'cpu'])).rejects.toThrow('labels folder');

@@ -1,9 +1,9 @@
 /** `unet-ts evaluate`: segment labelled images and report pixel error, IoU/Dice, Rand error, V_Info and SEG. */
 import * as fs from 'node:fs';
-import { intFlag, parse, required, str } from '../args.js';
+import { intFlag, numFlag, parse, required, str, UsageError } from '../args.js';
 import type { Command } from '../command.js';
 import { writeFileAtomic } from '../../data/atomic.js';
-import { loadEntry, openDataset, type LoadedEntry } from '../../data/dataset.js';
+import { loadEntry, openDataset, splitDataset, type Dataset, type LoadedEntry } from '../../data/dataset.js';
 import { evaluateModel, metricNames } from '../../infer/evaluate.js';
 import { checkChannels, checkedPlan, loadModel } from '../../infer/files.js';
 import { writeOutputs } from '../../infer/outputs.js';
@@ -12,6 +12,7 @@ import { reportJson, tableHeader, tableRow } from '../../infer/report.js';
 import { createRuntime } from '../../runtime/runtime.js';
 
 const usage = `Usage: unet-ts evaluate --model FILE --images DIR --labels DIR [--instances] [--tta] [--tile N]
+                         [--names A,B,... | --val-fraction F [--seed N]]
                          [--json FILE] [--out DIR] [--grey] [--backend webgpu|headlessgl|webasm|cpu|auto]
 
 Segments every image of DIR (paired with the label file of the same stem, read as in training:
@@ -21,8 +22,19 @@ average: pixel error, foreground IoU and Dice, the ISBI 2012 Rand error and V_In
 thresholds 0, 0.1, …, 1 of the foreground probability, scored on the ground-truth foreground),
 and with --instances the SEG score of the objects (connected components of class 1).
 
+  --names A,B,...   only the images with these stems (as train --val-names holds out)
+  --val-fraction F  only the validation split that train --val-fraction F --seed N holds out
+                    (same shuffle; --seed default 0)
   --json FILE   also write the numbers as JSON
   --out DIR     also write the label and overlay PNGs (prediction yellow, ground truth magenta)`;
+
+/** The images to score: all, the named stems, or the validation split of `train --val-fraction`. */
+const heldOut = (all: Dataset, names: string | undefined, fraction: string | boolean | undefined, seed: number): Dataset => {
+  if (names !== undefined && fraction !== undefined) throw new UsageError('evaluate: give --names or --val-fraction, not both');
+  if (names !== undefined) return splitDataset({ names: names.split(',').map((n) => n.trim()) })(all).validation;
+  if (fraction !== undefined) return splitDataset({ fraction: numFlag('evaluate', 'val-fraction', fraction)!, seed })(all).validation;
+  return all;
+};
 
 export const evaluate: Command = {
   name: 'evaluate',
@@ -40,6 +52,9 @@ export const evaluate: Command = {
       out: { type: 'string' },
       grey: { type: 'boolean' },
       backend: { type: 'string' },
+      names: { type: 'string' },
+      'val-fraction': { type: 'string' },
+      seed: { type: 'string' },
     });
     const modelFile = required('evaluate', 'model', values['model']);
     const imagesDir = required('evaluate', 'images', values['images']);
@@ -51,13 +66,14 @@ export const evaluate: Command = {
     const model = await loadModel(modelFile);
     const plan = checkedPlan(model.config, intFlag('evaluate', 'tile', values['tile']));
     const k = model.config.classes;
-    const ds = openDataset({
+    const all = openDataset({
       imagesDir,
       labelsDir,
       kind: instances ? 'instances' : k > 2 ? 'multiclass' : 'binary',
       ...(k > 2 && !instances ? { numClasses: k } : {}),
       grey: values['grey'] === true,
     });
+    const ds = heldOut(all, str(values['names']), values['val-fraction'], intFlag('evaluate', 'seed', values['seed'], 0)!);
     if (outDir !== undefined) fs.mkdirSync(outDir, { recursive: true });
     const load = loadEntry(ds);
     function* entries(): Generator<LoadedEntry> {
