@@ -211,7 +211,12 @@ export const lineChart = (spec: LineChartSpec): Raster => {
   const colors = spec.series.map((sr, k) => sr.color ?? PALETTE[k % PALETTE.length]!);
   const lines = spec.series.map((sr) => runs(sr.points, ok).map((run) => decimate(run.map(([x, y]) => L.toPixel(x, y)))));
   lines.forEach((runsOfSeries, k) => {
-    for (const points of runsOfSeries) marks.push({ kind: 'polyline', points, color: colors[k]!, width: 1.5 * s });
+    for (const points of runsOfSeries) {
+      const [p] = points;
+      // a run of one point (e.g. a single validation) has no line to draw: mark it with a dot
+      if (points.length === 1 && p) marks.push({ kind: 'rect', x: Math.round(p[0] - 2.5 * s), y: Math.round(p[1] - 2.5 * s), width: Math.round(5 * s), height: Math.round(5 * s), color: colors[k]! });
+      else marks.push({ kind: 'polyline', points, color: colors[k]!, width: 1.5 * s });
+    }
   });
   if (spec.series.length > 0) {
     const swatch = 8 * s;

@@ -33,6 +33,13 @@ describe('lineChart', () => {
     expect(L.toPixel(10, 1)).toEqual([L.right, L.top]);
   });
 
+  it('marks a lone point (one validation) with a dot in its colour', () => {
+    const one = { series: [{ name: 'iou', points: [[300, 0.7]] as [number, number][] }, spec.series[1]!] };
+    const chart = lineChart(one);
+    const [px, py] = chartLayout(one).toPixel(300, 0.7);
+    expect(same(pixel(chart, Math.round(px), Math.round(py)), PALETTE[0]!)).toBe(true);
+  });
+
   it('has a frame, a title and tick labels in black', () => {
     const chart = lineChart(spec);
     const L = chartLayout(spec);
