@@ -13,6 +13,7 @@ import { initParams } from '../../src/unet/params.js';
 import { unetRef, type Params64 } from '../../src/unet/reference.js';
 import { disposeRuntimes, runtimeFor, testBackends } from '../helpers/backends.js';
 import { as64, randomTensor } from '../helpers/random.js';
+import { normRel, rel, scalar } from '../helpers/compare.js';
 
 afterAll(disposeRuntimes);
 
@@ -29,14 +30,6 @@ const makeCase = ([n, k, h, w]: Shape, seed: number, scale = 2): Case => {
   const r = rng(seed ^ 0x2545f491);
   const labels = Float32Array.from({ length: n * h * w }, () => r.int(k));
   return { logits: randomTensor([n, k, h, w], seed, scale), labels: { shape: [n, 1, h, w], data: labels } };
-};
-const scalar = (v: number): Tensor => ({ shape: [1, 1, 1, 1], data: Float32Array.of(v) });
-const rel = (a: number, b: number): number => Math.abs(a - b) / Math.abs(b);
-/** Max |a − b| relative to max |b| (gradients are O(1/pixels); an element-wise floor would hide errors). */
-const normRel = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
-  let m = 0;
-  for (let i = 0; i < b.length; i++) m = Math.max(m, Math.abs(b[i]!));
-  return maxErrors(a, b).abs / m;
 };
 
 /** The definition, written out with no shared helpers: 1 − mean_{k≥1} (2 Σ p y + ε) / (Σ p + Σ y + ε). */

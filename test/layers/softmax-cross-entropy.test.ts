@@ -13,6 +13,7 @@ import type { Shape, Tensor } from '../../src/tensor/tensor.js';
 import { OpShapeError } from '../../src/autodiff/op.js';
 import { disposeRuntimes, runtimeFor, testBackends } from '../helpers/backends.js';
 import { as64, randomTensor } from '../helpers/random.js';
+import { normRel, rel, scalar } from '../helpers/compare.js';
 
 afterAll(disposeRuntimes);
 
@@ -34,14 +35,6 @@ const makeCase = ([n, k, h, w]: Shape, seed: number, scale = 2): Case => {
   return { logits: randomTensor([n, k, h, w], seed, scale), labels: { shape: px, data: labels }, weights: { shape: px, data: weights } };
 };
 const as64s = (c: Case): [Tensor64, Tensor64, Tensor64] => [as64(c.logits), as64(c.labels), as64(c.weights)];
-const scalar = (v: number): Tensor => ({ shape: [1, 1, 1, 1], data: Float32Array.of(v) });
-const rel = (a: number, b: number): number => Math.abs(a - b) / Math.abs(b);
-/** Max |a − b| relative to max |b| (gradients are O(1/pixels); an element-wise floor would hide errors). */
-const normRel = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
-  let m = 0;
-  for (let i = 0; i < b.length; i++) m = Math.max(m, Math.abs(b[i]!));
-  return maxErrors(a, b).abs / m;
-};
 
 /** The definition with no max-subtraction: −Σ w (a_ℓ − log Σ_k exp a_k) / Σ w. */
 const directFormula = (c: Case): number => {
