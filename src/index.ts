@@ -24,7 +24,18 @@ export type { ShapeError } from './tensor/shape-error.js';
 export { rng, type Rng } from './tensor/random.js';
 export * as shapes from './tensor/shape.js';
 // Runtime
-export { createRuntime, type Runtime, type RuntimeOptions, type KernelSpec, type Arg } from './runtime/runtime.js';
+export { createRuntime, isResidentBackend, type Runtime, type RuntimeOptions, type RuntimeStats, type KernelSpec, type Arg } from './runtime/runtime.js';
+export {
+  readTensor,
+  uploadTensor,
+  tensorOf,
+  storedOf,
+  isDeviceTensor,
+  type AnyTensor,
+  type DeviceTensor,
+  type DeviceArray,
+  type Stored,
+} from './tensor/device-tensor.js';
 export { BACKENDS, BackendError, type BackendName } from './runtime/backend.js';
 // Autodiff
 export { apply, backward, leaf, valueAndGrad, trainingCtx, inferenceCtx, type Ctx, type Var, type Tape, type Entry, type EntryOf } from './autodiff/tape.js';

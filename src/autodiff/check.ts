@@ -12,6 +12,7 @@ import { randomNormal, type Tensor, type Shape } from '../tensor/tensor.js';
 import { orThrow } from '../tensor/shape-error.js';
 import { to64, type Tensor64 } from '../tensor/tensor64.js';
 import { rng } from '../tensor/random.js';
+import { readTensor, uploadTensor, type AnyTensor } from '../tensor/device-tensor.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { Attrs, Inputs, OpName } from './op.js';
 import { rules } from './rules.js';
@@ -158,7 +159,11 @@ export const cases = (large: boolean): readonly AnyCase[] => {
   ];
 };
 
-const runCase = async <K extends OpName>(rt: Runtime, c: Case<K>): Promise<CheckRow[]> => {
+/**
+ * One case. On a resident runtime (webgpu) the inputs are put on the device first and the
+ * results read back after, so the check runs the same device-to-device path as training.
+ */
+const runCase = async <K extends OpName>(rt: Runtime, c: Case<K>): Promise<CheckRow[]> => rt.scope(async () => {
   const rows: CheckRow[] = [];
   const shape = show(c.inputs[0]!.shape);
   const name = c.label ? `${c.op} ${c.label}` : c.op;
@@ -168,18 +173,20 @@ const runCase = async <K extends OpName>(rt: Runtime, c: Case<K>): Promise<Check
   const rule = rules[c.op];
   const ins64 = (c.inputs as readonly Tensor[]).map(to64);
   let t0 = performance.now();
-  const { out, saved } = await rule.forward(rt, c.inputs, c.attrs);
+  const inputs = (await Promise.all((c.inputs as readonly Tensor[]).map((t) => uploadTensor(rt, t)))) as unknown as Inputs<K>;
+  const { out, saved } = await rule.forward(rt, inputs, c.attrs);
+  const outHost = await readTensor(rt, out);
   const ref = c.ref(ins64);
-  rows.push(row('forward', normErr(out.data, ref.data), c.tolerance, t0));
+  rows.push(row('forward', normErr(outHost.data, ref.data), c.tolerance, t0));
   t0 = performance.now();
   const dy = randn(out.shape, 99);
-  const grads = await rule.vjp(rt, dy, c.inputs, out, c.attrs, saved);
+  const grads = await rule.vjp(rt, await uploadTensor(rt, dy), inputs, out, c.attrs, saved);
   const refGrads = c.refVjp(ins64, to64(dy));
   let worst = { abs: 0, rel: 0 };
   for (const i of c.wrt) {
-    const g = (grads as readonly (Tensor | null)[])[i];
+    const g = (grads as readonly (AnyTensor | null)[])[i];
     const rg = refGrads[i];
-    const e = g && rg ? normErr(g.data, rg.data) : { abs: Infinity, rel: Infinity };
+    const e = g && rg ? normErr((await readTensor(rt, g)).data, rg.data) : { abs: Infinity, rel: Infinity };
     worst = { abs: Math.max(worst.abs, e.abs), rel: Math.max(worst.rel, e.rel) };
   }
   rows.push(row('vjp', worst, c.tolerance, t0));
@@ -189,7 +196,7 @@ const runCase = async <K extends OpName>(rt: Runtime, c: Case<K>): Promise<Check
     rows.push(row('fd', { abs: Math.abs(d.fd - d.vjp), rel: d.rel }, 1e-6, t0));
   }
   return rows;
-};
+});
 
 /** Runs every case; `onRow` sees each result as it is produced. */
 export const checkOps = async (rt: Runtime, opts: { large: boolean; onRow?: (r: CheckRow) => void }): Promise<readonly CheckRow[]> => {

@@ -6,16 +6,17 @@
  * input's (errors name the op and the input), and sums cotangents of variables used twice.
  */
 import type { Tensor } from '../tensor/tensor.js';
-import { sameShape } from '../tensor/tensor.js';
+import { sameShape, size } from '../tensor/tensor.js';
+import { readTensor, type AnyTensor } from '../tensor/device-tensor.js';
 import { showShape } from '../tensor/shape-error.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { Attrs, Inputs, OpName, Saved } from './op.js';
 import { rules } from './rules.js';
 
-/** A value in a computation: a tensor and its identity on the tape. */
+/** A value in a computation: a tensor (on the device on a resident runtime) and its identity on the tape. */
 export interface Var {
   readonly id: number;
-  readonly value: Tensor;
+  readonly value: AnyTensor;
 }
 
 type VarsOf<T extends readonly unknown[]> = { readonly [I in keyof T]: Var };
@@ -55,7 +56,7 @@ export const trainingCtx = (rt: Runtime): Ctx => ({ rt, tape: { entries: [] }, t
 export const inferenceCtx = (rt: Runtime): Ctx => ({ rt, tape: undefined, training: false, nextId: counter() });
 
 /** A constant or parameter entering the computation. */
-export const leaf = (ctx: Ctx, value: Tensor): Var => ({ id: ctx.nextId(), value });
+export const leaf = (ctx: Ctx, value: AnyTensor): Var => ({ id: ctx.nextId(), value });
 
 /** Runs op `op` on variables and records it on the tape (when there is one). */
 export const apply = async <K extends OpName>(ctx: Ctx, op: K, inputs: VarsOf<Inputs<K>>, attrs: Attrs<K>): Promise<Var> => {
@@ -67,12 +68,12 @@ export const apply = async <K extends OpName>(ctx: Ctx, op: K, inputs: VarsOf<In
   return output;
 };
 
-const vjpOf = <K extends OpName>(rt: Runtime, e: EntryOf<K>, dy: Tensor) =>
+const vjpOf = <K extends OpName>(rt: Runtime, e: EntryOf<K>, dy: AnyTensor) =>
   rules[e.op].vjp(rt, dy, e.inputs.map((v: Var) => v.value) as unknown as Inputs<K>, e.output.value, e.attrs, e.saved);
 
 /** The scalar seed cotangent 1 for a loss of shape [1, 1, 1, 1]. */
-const one = (t: Tensor): Tensor => {
-  if (t.data.length !== 1) throw new Error(`backward: the loss must be a scalar [1, 1, 1, 1], got ${showShape(t.shape)}`);
+const one = (t: AnyTensor): Tensor => {
+  if (size(t.shape) !== 1) throw new Error(`backward: the loss must be a scalar [1, 1, 1, 1], got ${showShape(t.shape)}`);
   return { shape: t.shape, data: new Float32Array([1]) };
 };
 
@@ -80,10 +81,10 @@ const one = (t: Tensor): Tensor => {
  * Reverse pass: the cotangent of every variable in `wrt` (by id) given the scalar `loss`.
  * Variables `loss` does not depend on are absent from the result.
  */
-export const backward = async (rt: Runtime, tape: Tape, loss: Var, wrt: readonly Var[]): Promise<Map<number, Tensor>> => {
-  const cot = new Map<number, Tensor>([[loss.id, one(loss.value)]]);
+export const backward = async (rt: Runtime, tape: Tape, loss: Var, wrt: readonly Var[]): Promise<Map<number, AnyTensor>> => {
+  const cot = new Map<number, AnyTensor>([[loss.id, one(loss.value)]]);
   const wanted = new Set(wrt.map((v) => v.id));
-  const result = new Map<number, Tensor>();
+  const result = new Map<number, AnyTensor>();
   for (let i = tape.entries.length - 1; i >= 0; i--) {
     const e = tape.entries[i]!;
     const dy = cot.get(e.output.id);
@@ -112,8 +113,11 @@ export const backward = async (rt: Runtime, tape: Tape, loss: Var, wrt: readonly
  * The loss and its gradient for every parameter, in one call (JAX's value_and_grad):
  *   valueAndGrad(lossFn)(rt, params) → { value, grads }
  * `lossFn` builds the computation from parameter variables and returns a scalar variable.
- * Gradients are returned as new tensors; nothing is accumulated into the parameters.
+ * Gradients are returned as new host tensors; nothing is accumulated into the parameters.
  * A parameter the loss does not depend on gets a zero gradient.
+ * On a resident runtime the whole forward and backward pass stays on the device inside one
+ * runtime scope; only the loss and the gradients are read back, and every device buffer of
+ * the step is freed when it returns.
  *
  * @example
  * const { value, grads } = await valueAndGrad(async (ctx, p) =>
@@ -121,14 +125,17 @@ export const backward = async (rt: Runtime, tape: Tape, loss: Var, wrt: readonly
  */
 export const valueAndGrad =
   <P extends Record<string, Tensor>>(lossFn: (ctx: Ctx, params: { readonly [K in keyof P]: Var }) => Promise<Var>) =>
-  async (rt: Runtime, params: P): Promise<{ readonly value: number; readonly grads: { readonly [K in keyof P]: Tensor } }> => {
-    const ctx = trainingCtx(rt);
-    const vars = Object.fromEntries(Object.entries(params).map(([k, t]) => [k, leaf(ctx, t)])) as { [K in keyof P]: Var };
-    const loss = await lossFn(ctx, vars);
-    const value = loss.value.data[0] ?? NaN;
-    const g = await backward(rt, ctx.tape!, loss, Object.values(vars));
-    const grads = Object.fromEntries(
-      Object.entries(vars).map(([k, v]) => [k, g.get(v.id) ?? { shape: v.value.shape, data: new Float32Array(v.value.data.length) }]),
-    ) as { [K in keyof P]: Tensor };
-    return { value, grads };
-  };
+  async (rt: Runtime, params: P): Promise<{ readonly value: number; readonly grads: { readonly [K in keyof P]: Tensor } }> =>
+    rt.scope(async () => {
+      const ctx = trainingCtx(rt);
+      const vars = Object.fromEntries(Object.entries(params).map(([k, t]) => [k, leaf(ctx, t)])) as { [K in keyof P]: Var };
+      const loss = await lossFn(ctx, vars);
+      const value = (await readTensor(rt, loss.value)).data[0] ?? NaN;
+      const g = await backward(rt, ctx.tape!, loss, Object.values(vars));
+      const grads: Record<string, Tensor> = {};
+      for (const [k, v] of Object.entries(vars)) {
+        const gk = g.get(v.id);
+        grads[k] = gk ? await readTensor(rt, gk) : { shape: v.value.shape, data: new Float32Array(size(v.value.shape)) };
+      }
+      return { value, grads: grads as { [K in keyof P]: Tensor } };
+    });

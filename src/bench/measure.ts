@@ -55,7 +55,7 @@ export interface KernelClock {
 /**
  * Wraps a runtime so that each kernel call is timed and attributed to its op name
  * ('conv2d.vjp.dx', 'conv2d.vjp.dw', 'conv2d.vjp.dw.sum', …). A kernel's time covers
- * argument wrapping, the gpu.js call and flattening the result (everything inside `rt.run`),
+ * argument wrapping, the gpu.js call and flattening the result (everything inside `rt.run` / `rt.compute`, and on a resident runtime the wait for the GPU),
  * not the host-side layout work that ops do around it (padding, weight transposes).
  */
 export const kernelClock = (inner: Runtime): KernelClock => {
@@ -68,8 +68,20 @@ export const kernelClock = (inner: Runtime): KernelClock => {
       booked.set(spec.op, (booked.get(spec.op) ?? 0) + performance.now() - t0);
     }
   };
+  // On a resident runtime a kernel call returns at submission: wait for the GPU queue, so
+  // the time booked is the kernel's.
+  const compute = async (spec: KernelSpec, args: Parameters<Runtime['compute']>[1]): ReturnType<Runtime['compute']> => {
+    const t0 = performance.now();
+    try {
+      const r = await inner.compute(spec, args);
+      await inner.sync();
+      return r;
+    } finally {
+      booked.set(spec.op, (booked.get(spec.op) ?? 0) + performance.now() - t0);
+    }
+  };
   return {
-    rt: { ...inner, run },
+    rt: { ...inner, run, compute },
     take: () => {
       const out = booked;
       booked = new Map();

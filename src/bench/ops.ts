@@ -16,6 +16,7 @@
 import { rules } from '../autodiff/rules.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { Shape, Tensor } from '../tensor/tensor.js';
+import type { AnyTensor } from '../tensor/device-tensor.js';
 import { size } from '../tensor/tensor.js';
 import { rng } from '../tensor/random.js';
 import { convFlop, upConvFlop } from './flops.js';
@@ -94,7 +95,10 @@ const vjpRows = async (
   const clock = kernelClock(rt);
   const calls: { total: number; p: VjpParts }[] = [];
   for (let i = 0; i <= Math.max(1, reps); i++) {
-    const { ms } = await timeOnce(() => call(clock.rt));
+    const { ms } = await timeOnce(async () => {
+      await call(clock.rt);
+      await rt.sync();
+    });
     calls.push({ total: ms, p: parts(prefix, clock.take(), ms) });
   }
   const [first, ...steady] = calls;
@@ -120,9 +124,10 @@ const convCase = async (rt: Runtime, cin: number, cout: number, h: number, reps:
   const ho = h - 2;
   const flop = convFlop(cin, cout, 3, ho, ho);
   const shape = `${cin}→${cout}, ${h}²→${ho}²`;
-  let out: Tensor | undefined;
+  let out: AnyTensor | undefined;
   const fwd = await timeCalls(async () => {
     out = (await rules.conv2d.forward(rt, [x, w, b], { pad: 0 })).out;
+    await rt.sync();
   }, reps);
   const dy = randomTensor(out!.shape, 3);
   const vjp = await vjpRows(rt, 'conv2d', 'conv 3×3', shape, flop, (r) => rules.conv2d.vjp(r, dy, [x, w, b], out!, { pad: 0 }, null), reps);
@@ -136,9 +141,10 @@ const upConvCase = async (rt: Runtime, cin: number, cout: number, h: number, rep
   const b = zeros([1, cout, 1, 1]);
   const flop = upConvFlop(cin, cout, 2 * h, 2 * h);
   const shape = `${cin}→${cout}, ${h}²→${2 * h}²`;
-  let out: Tensor | undefined;
+  let out: AnyTensor | undefined;
   const fwd = await timeCalls(async () => {
     out = (await rules.upConv2.forward(rt, [x, w, b], {})).out;
+    await rt.sync();
   }, reps);
   const dy = randomTensor(out!.shape, 6);
   const vjp = await vjpRows(rt, 'upConv2', 'up-conv 2×2', shape, flop, (r) => rules.upConv2.vjp(r, dy, [x, w, b], out!, {}, null), reps);
@@ -148,12 +154,16 @@ const upConvCase = async (rt: Runtime, cin: number, cout: number, h: number, rep
 /** 2×2 max-pool of c×h×h: forward and VJP (memory-bound: GB/s of one read + one write). */
 const poolCase = async (rt: Runtime, c: number, h: number, reps: number): Promise<OpRow[]> => {
   const x = randomTensor([1, c, h, h], 7);
-  let out: Tensor | undefined;
+  let out: AnyTensor | undefined;
   const fwd = await timeCalls(async () => {
     out = (await rules.maxPool2.forward(rt, [x], {})).out;
+    await rt.sync();
   }, reps);
   const dy = randomTensor(out!.shape, 8);
-  const vjp = await timeCalls(() => rules.maxPool2.vjp(rt, dy, [x], out!, {}, null), reps);
+  const vjp = await timeCalls(async () => {
+    await rules.maxPool2.vjp(rt, dy, [x], out!, {}, null);
+    await rt.sync();
+  }, reps);
   const shape = `${dims(x.shape)}→${dims(out!.shape)}`;
   const xb = 4 * size(x.shape);
   const yb = 4 * size(out!.shape);
@@ -172,7 +182,10 @@ const lossCase = async (rt: Runtime, k: number, h: number, reps: number): Promis
     fw = await rules.softmaxCrossEntropy.forward(rt, inputs, {});
   }, reps);
   const one: Tensor = { shape: [1, 1, 1, 1], data: Float32Array.of(1) };
-  const vjp = await timeCalls(() => rules.softmaxCrossEntropy.vjp(rt, one, inputs, fw!.out, {}, fw!.saved), reps);
+  const vjp = await timeCalls(async () => {
+    await rules.softmaxCrossEntropy.vjp(rt, one, inputs, fw!.out, {}, fw!.saved);
+    await rt.sync();
+  }, reps);
   const shape = dims(logits.shape);
   const lb = 4 * size(logits.shape);
   const pb = 4 * h * h;

@@ -11,8 +11,9 @@
  * 128×392×392 is 19.7 M values, beyond the 2^24 flat-index limit of notes trap 1).
  */
 import { concatShape, sameShapeRule } from '../tensor/shape.js';
-import type { Shape, Tensor } from '../tensor/tensor.js';
+import type { Shape } from '../tensor/tensor.js';
 import { size, unsafeTensor } from '../tensor/tensor.js';
+import { storedOf, tensorOf, type AnyTensor } from '../tensor/device-tensor.js';
 import type { Tensor64 } from '../tensor/tensor64.js';
 import type { OpRule } from '../autodiff/op.js';
 import { shapeOrThrow } from '../autodiff/op.js';
@@ -68,7 +69,7 @@ function concatSplitKernel(this: KernelThis, dy: number[][][]): number {
 }
 
 /** Channels [off, off + cp) of dy as a tensor of shape `part`. */
-const split = async (rt: Runtime, dy: Tensor, part: Shape, off: number): Promise<Tensor> =>
+const split = async (rt: Runtime, dy: AnyTensor, part: Shape, off: number): Promise<AnyTensor> =>
   size(part) === 0
     ? unsafeTensor(part, new Float32Array(0))
     : runPointwise(rt, 'concat.vjp', concatSplitKernel, part, [dy], { C: dy.shape[1], CP: part[1], OFF: off });
@@ -77,10 +78,10 @@ export const concat: OpRule<'concat'> = {
   forward: async (rt, [a, b]) => {
     const shape = shapeOrThrow(concatShape(a.shape, b.shape));
     // An empty part (0 channels) cannot be a kernel argument; the other part is the result
-    // (tensors are immutable, so sharing its data is safe).
+    // (tensors are immutable, so sharing its values, on the host or the device, is safe).
     if (size(shape) === 0) return { out: unsafeTensor(shape, new Float32Array(0)), saved: null };
-    if (size(a.shape) === 0) return { out: unsafeTensor(shape, b.data), saved: null };
-    if (size(b.shape) === 0) return { out: unsafeTensor(shape, a.data), saved: null };
+    if (size(a.shape) === 0) return { out: tensorOf(shape, storedOf(b)), saved: null };
+    if (size(b.shape) === 0) return { out: tensorOf(shape, storedOf(a)), saved: null };
     const constants = { C: shape[1], CA: a.shape[1], CB: b.shape[1] };
     return { out: await runPointwise(rt, 'concat.forward', concatKernel, shape, [a, b], constants), saved: null };
   },

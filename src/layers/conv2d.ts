@@ -36,15 +36,25 @@
  * thread (o, 3c + u, blk) accumulates dw[o, c, u, 0…2] over R stacked rows, 8 columns per
  * step (one dy gather per 3 multiply-adds); other k use 4 flattened (c, u, v) columns per
  * thread. db sums dy per channel the same two-stage way.
+ *
+ * Where the values live. x and dy may be host or device tensors. On a resident runtime
+ * (webgpu) the padding/stacking before the kernels and the quad reordering after them run as
+ * gpu.js copy kernels (conv/layout.ts `stack`, `padPlanesOf`, `unquads`), so activations never go to
+ * the host: y and dx are device tensors, and each op's intermediate buffers are freed when it
+ * returns (a runtime scope). Elsewhere (cpu, webasm, headlessgl) those layouts are the host
+ * functions, exactly as before. Weights and biases are small: they are read to the host
+ * (`readTensor`, free for host tensors) for the transposes below; dw and db are host tensors.
  */
 import { conv1x1Shape, conv2dShape } from '../tensor/shape.js';
-import { sameShape, unsafeTensor, type Shape, type Tensor } from '../tensor/tensor.js';
+import { sameShape, unsafeTensor, type Shape } from '../tensor/tensor.js';
 import type { Tensor64 } from '../tensor/tensor64.js';
+import { readTensor, storedOf, tensorOf, type AnyTensor, type Stored } from '../tensor/device-tensor.js';
 import { OpShapeError, shapeOrThrow, type OpRule } from '../autodiff/op.js';
 import { arg1d, arg3d, type KernelSpec, type Runtime } from '../runtime/runtime.js';
 import type { KernelSource, KernelThis } from '../runtime/gpujs.js';
 import { showShape } from '../tensor/shape-error.js';
-import { fromQuads, lanes, padPlanes, padVector, stackPlanes } from './conv/layout.js';
+import { asArg } from './elementwise.js';
+import { lanes, padPlanesOf, padVector, stack, unquads } from './conv/layout.js';
 import { channelSums, rowBlocks, sumPartials } from './conv/reduce.js';
 
 // ---------------------------------------------------------------- float64 references
@@ -350,13 +360,13 @@ const weightsBackward = (w: Float32Array, cout: number, cin: number, kk: number)
 /**
  * A valid k×k conv of `src` [n, cin, h, w] placed at offset `off` inside zero planes large
  * enough for an output of ho×wo: the forward pass (off = pad) and the input gradient
- * (src = dy, off = k − 1 − pad, flipped weights) both run through here.
+ * (src = dy, off = k − 1 − pad, flipped weights) both run through here. The result is dense
+ * NCHW [n, cout, ho, wo]; on a resident runtime it stays on the device.
  */
-const convQuads = async (
+const convQuads = (
   rt: Runtime,
   op: string,
-  src: Float32Array,
-  shape: Shape,
+  src: AnyTensor,
   wt: Float32Array,
   bias: Float32Array,
   cout: number,
@@ -364,26 +374,27 @@ const convQuads = async (
   off: number,
   ho: number,
   wo: number,
-): Promise<Float32Array> => {
-  const [n, cin] = shape;
-  const q = Math.ceil(wo / 4);
-  const hp = ho + k - 1;
-  const wp = 4 * q + k - 1;
-  const cp = lanes(cout);
-  const xp = stackPlanes(src, shape, hp, wp, off, off);
-  const spec: KernelSpec = {
-    op,
-    source: kernelFor(k),
-    output: [cp, q, n * hp - k + 1],
-    constants: k === 1 || k === 3 ? { Cin: cin } : { Cin: cin, K: k },
-    vec4: true,
-  };
-  const r = await rt.run(spec, [arg3d(xp, wp, n * hp, cin), arg3d(wt, cp, k * k, cin), arg1d(padVector(bias, cp))]);
-  return fromQuads(r, n, cout, cp, ho, wo, hp);
-};
+): Promise<Stored> =>
+  rt.scope(async () => {
+    const [n, cin] = src.shape;
+    const q = Math.ceil(wo / 4);
+    const hp = ho + k - 1;
+    const wp = 4 * q + k - 1;
+    const cp = lanes(cout);
+    const xp = await stack(rt, src, hp, wp, off, off);
+    const spec: KernelSpec = {
+      op,
+      source: kernelFor(k),
+      output: [cp, q, n * hp - k + 1],
+      constants: k === 1 || k === 3 ? { Cin: cin } : { Cin: cin, K: k },
+      vec4: true,
+    };
+    const r = await rt.compute(spec, [arg3d(xp, wp, n * hp, cin), arg3d(wt, cp, k * k, cin), arg1d(padVector(bias, cp))]);
+    return unquads(rt, r, n, cout, cp, ho, wo, hp);
+  });
 
 /** dw [Cout, Cin, 3, 3] by the two-stage row-block reduction with the unrolled 3×3 kernel. */
-const convDw3 = async (rt: Runtime, x: Tensor, dy: Tensor, pad: number): Promise<Float32Array> => {
+const convDw3 = async (rt: Runtime, x: AnyTensor, dy: AnyTensor, pad: number): Promise<Float32Array> => {
   const [n, cin] = x.shape;
   const [, cout, ho, wo] = dy.shape;
   const q = Math.ceil(wo / 8);
@@ -392,8 +403,8 @@ const convDw3 = async (rt: Runtime, x: Tensor, dy: Tensor, pad: number): Promise
   const cp = lanes(cout);
   const m = cin * 3 * cp * 4;
   const { r, b } = rowBlocks(total, 8 * q, m, 1);
-  const dys = stackPlanes(dy.data, dy.shape, hs, 8 * q, 0, 0, 0, cp);
-  const xs = stackPlanes(x.data, x.shape, hs, 8 * q + 2, pad, pad, 2);
+  const dys = await stack(rt, dy, hs, 8 * q, 0, 0, 0, cp);
+  const xs = await stack(rt, x, hs, 8 * q + 2, pad, pad, 2);
   const spec: KernelSpec = {
     op: 'conv2d.vjp.dw',
     source: convDw3Kernel,
@@ -401,7 +412,7 @@ const convDw3 = async (rt: Runtime, x: Tensor, dy: Tensor, pad: number): Promise
     constants: { R: r, T: total, Q: q },
     vec4: true,
   };
-  const partials = await rt.run(spec, [arg3d(dys, 8 * q, total, cp), arg3d(xs, 8 * q + 2, total + 2, cin)]);
+  const partials = await rt.compute(spec, [arg3d(dys, 8 * q, total, cp), arg3d(xs, 8 * q + 2, total + 2, cin)]);
   const s = await sumPartials(rt, 'conv2d.vjp.dw', partials, m, b);
   const dw = new Float32Array(cout * cin * 9);
   for (let o = 0; o < cout; o++)
@@ -412,9 +423,9 @@ const convDw3 = async (rt: Runtime, x: Tensor, dy: Tensor, pad: number): Promise
 };
 
 /** dw [Cout, Cin, k, k] (any k) by the two-stage row-block reduction. */
-const convDw = async (rt: Runtime, x: Tensor, dy: Tensor, k: number, pad: number): Promise<Float32Array> => {
+const convDw = async (rt: Runtime, x: AnyTensor, dy: AnyTensor, k: number, pad: number): Promise<Float32Array> => {
   if (k === 3) return convDw3(rt, x, dy, pad);
-  const [n, cin, h, w] = x.shape;
+  const [n, cin] = x.shape;
   const [, cout, ho, wo] = dy.shape;
   const kk = k * k;
   const j = cin * kk;
@@ -424,7 +435,7 @@ const convDw = async (rt: Runtime, x: Tensor, dy: Tensor, k: number, pad: number
   const { r, b } = rowBlocks(ho, wo, m, n);
   const hp = ho + k - 1;
   const wp = wo + k - 1;
-  const xp = padPlanes(x.data, n * cin, h, w, hp, wp, pad, pad);
+  const xp = await padPlanesOf(rt, x, hp, wp, pad, pad);
   const spec: KernelSpec = {
     op: 'conv2d.vjp.dw',
     source: convDwKernel,
@@ -432,16 +443,17 @@ const convDw = async (rt: Runtime, x: Tensor, dy: Tensor, k: number, pad: number
     constants: { Cin: cin, Cout: cout, J: j, KK: kk, K: k, B: b, R: r, Ho: ho, Wo: wo },
     vec4: true,
   };
-  const partials = await rt.run(spec, [arg3d(dy.data, wo, ho, n * cout), arg3d(xp, wp, hp, n * cin)]);
+  const partials = await rt.compute(spec, [asArg(dy), arg3d(xp, wp, hp, n * cin)]);
   const s = await sumPartials(rt, 'conv2d.vjp.dw', partials, m, n * b);
   const dw = new Float32Array(cout * j);
   for (let o = 0; o < cout; o++) for (let col = 0; col < j; col++) dw[o * j + col] = s[((col >> 2) * cp + o) * 4 + (col & 3)]!;
   return dw;
 };
 
-const checkData = (op: string, t: Tensor, name: string): void => {
+const checkData = (op: string, t: AnyTensor, name: string): void => {
   const len = t.shape[0] * t.shape[1] * t.shape[2] * t.shape[3];
-  if (t.data.length !== len) throw new OpShapeError(`${op}: ${name} ${showShape(t.shape)} holds ${t.data.length} values, expected ${len}`);
+  const have = storedOf(t).length;
+  if (have !== len) throw new OpShapeError(`${op}: ${name} ${showShape(t.shape)} holds ${have} values, expected ${len}`);
 };
 
 /** The output shape; a 1×1 unpadded conv is the paper's final layer and its errors name conv1x1. */
@@ -457,9 +469,10 @@ export const conv2d: OpRule<'conv2d'> = {
     const [, cin] = x.shape;
     const [cout, , k] = w.shape;
     const [, , ho, wo] = shape;
-    const wt = weightsForward(w.data, cout, cin, k * k);
-    const out = await convQuads(rt, 'conv2d.forward', x.data, x.shape, wt, b.data, cout, k, pad, ho, wo);
-    return { out: unsafeTensor(shape, out), saved: null };
+    const wt = weightsForward((await readTensor(rt, w)).data, cout, cin, k * k);
+    const bias = (await readTensor(rt, b)).data;
+    const out = await convQuads(rt, 'conv2d.forward', x, wt, bias, cout, k, pad, ho, wo);
+    return { out: tensorOf(shape, out), saved: null };
   },
   vjp: async (rt, dy, [x, w, b], _out, { pad }) => {
     const shape = outShape(x.shape, w.shape, b.shape, pad);
@@ -469,10 +482,10 @@ export const conv2d: OpRule<'conv2d'> = {
     checkData('conv2d.vjp', dy, 'cotangent');
     const [, cin, h, wd] = x.shape;
     const [cout, , k] = w.shape;
-    const wt = weightsBackward(w.data, cout, cin, k * k);
-    const dx = await convQuads(rt, 'conv2d.vjp.dx', dy.data, dy.shape, wt, new Float32Array(lanes(cin)), cin, k, k - 1 - pad, h, wd);
-    const dw = await convDw(rt, x, dy, k, pad);
-    const db = await channelSums(rt, 'conv2d.vjp.db', dy);
-    return [unsafeTensor(x.shape, dx), unsafeTensor(w.shape, dw), unsafeTensor(b.shape, db)] as const;
+    const wt = weightsBackward((await readTensor(rt, w)).data, cout, cin, k * k);
+    const dx = await convQuads(rt, 'conv2d.vjp.dx', dy, wt, new Float32Array(lanes(cin)), cin, k, k - 1 - pad, h, wd);
+    const dw = await rt.scope(() => convDw(rt, x, dy, k, pad));
+    const db = await rt.scope(() => channelSums(rt, 'conv2d.vjp.db', dy));
+    return [tensorOf(x.shape, dx), unsafeTensor(w.shape, dw), unsafeTensor(b.shape, db)] as const;
   },
 };

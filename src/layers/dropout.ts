@@ -14,6 +14,9 @@
  * the per-element factor m·s ∈ {0, fround(s)}, and both kernels multiply by it; the float64
  * reference multiplies by the same float32 factor, so kernel and reference agree exactly after
  * rounding to float32 (one correctly rounded float32 product).
+ * On a resident runtime (webgpu) x, y, dy and dx stay on the device; the host mask reaches it
+ * as a kernel argument (a host → device copy in the forward and in the VJP), and nothing of
+ * activation size is read back.
  */
 import { sameShapeRule } from '../tensor/shape.js';
 import type { Shape, Tensor } from '../tensor/tensor.js';

@@ -4,23 +4,23 @@
  * 2^24 even for a 64×570×570 activation (20.8 M values), where a flat float32 index on
  * webasm/GL would read the wrong element (notes trap 1).
  */
-import type { Shape, Tensor } from '../tensor/tensor.js';
-import { unsafeTensor } from '../tensor/tensor.js';
+import type { Shape } from '../tensor/tensor.js';
+import { storedOf, tensorOf, type AnyTensor } from '../tensor/device-tensor.js';
 import { arg3d, type Arg, type KernelSpec, type Runtime } from '../runtime/runtime.js';
 import type { KernelSource } from '../runtime/gpujs.js';
 
-/** A tensor as a 3-D kernel argument [W, H, N·C]. */
-export const asArg = (t: Tensor): Arg => arg3d(t.data, t.shape[3], t.shape[2], t.shape[0] * t.shape[1]);
+/** A tensor (host or device) as a 3-D kernel argument [W, H, N·C]. */
+export const asArg = (t: AnyTensor): Arg => arg3d(storedOf(t), t.shape[3], t.shape[2], t.shape[0] * t.shape[1]);
 
-/** Runs a kernel with one thread per element of `shape` and wraps the result. */
+/** Runs a kernel with one thread per element of `shape` and wraps the result (on the device on a resident runtime). */
 export const runPointwise = async (
   rt: Runtime,
   op: string,
   source: KernelSource,
   shape: Shape,
-  args: readonly Tensor[],
+  args: readonly AnyTensor[],
   constants: Readonly<Record<string, number>> = {},
-): Promise<Tensor> => {
+): Promise<AnyTensor> => {
   const spec: KernelSpec = { op, source, output: [shape[3], shape[2], shape[0] * shape[1]], constants };
-  return unsafeTensor(shape, await rt.run(spec, args.map(asArg)));
+  return tensorOf(shape, await rt.compute(spec, args.map(asArg)));
 };

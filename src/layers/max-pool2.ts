@@ -17,7 +17,6 @@
  * it is that position — no scatter, no atomics.
  */
 import { maxPool2Shape, sameShapeRule } from '../tensor/shape.js';
-import type { Tensor } from '../tensor/tensor.js';
 import type { Tensor64 } from '../tensor/tensor64.js';
 import type { OpRule } from '../autodiff/op.js';
 import { shapeOrThrow } from '../autodiff/op.js';
@@ -118,7 +117,7 @@ export const maxPool2: OpRule<'maxPool2'> = {
   vjp: async (rt, dy, [x]) => {
     const yShape = shapeOrThrow(maxPool2Shape(x.shape));
     shapeOrThrow(sameShapeRule('maxPool2.vjp', yShape, dy.shape));
-    const dx: Tensor = await runPointwise(rt, 'maxPool2.vjp', maxPool2BackwardKernel, x.shape, [x, dy]);
+    const dx = await runPointwise(rt, 'maxPool2.vjp', maxPool2BackwardKernel, x.shape, [x, dy]);
     return [dx] as const;
   },
 };

@@ -30,20 +30,33 @@
  *
  * Kernels (the [W, H, N·C] 3-D layout of ./elementwise.ts; every index stays below 2^24):
  *   - `softmax`: probs [N, K, H, W], max-subtracted; saved for the VJP;
+ *   - `terms` (resident runtime only): the per-pixel terms [p_k, y_k·p_k, y_k] of every class as
+ *     a [N, 3K, H, W] tensor, whose channel sums are Σp_k, I_k and Σy_k;
  *   - `vjp`: dlogits [N, K, H, W] from probs, labels and the per-class coefficients, passed as
  *     ONE small 1-D argument [α_0 … α_{K−1}, D_0 … D_{K−1}] (α_0 = D_0 = 0), not as constants,
  *     so the kernel is compiled once per shape, not once per step.
- * REDUCTIONS (I_k, Σp_k, Σy_k) run on the HOST in float64 over the float32 probs (as the
- * cross-entropy's: ~150 k pixels per paper tile, no float32 accumulation error).
+ * REDUCTIONS (I_k, Σp_k, Σy_k; forward and VJP both need them). Where they run depends on where
+ * the probabilities are:
+ *   - cpu, webasm (results on the host): on the HOST in float64 over the float32 probs (as the
+ *     cross-entropy's: ~150 k pixels per paper tile, no float32 accumulation error);
+ *   - a resident runtime (webgpu, results on the device): on the DEVICE, so the [N, K, H, W]
+ *     probabilities never go to the host: the `terms` kernel, then the two-stage float32
+ *     `channelSums` of ./conv/reduce.ts (sums over n, y, x: the whole batch), and only the 3K
+ *     sums are read back (relative error ~1e-6 at paper size: sequential sums of ~4096
+ *     non-negative terms; Σy_k are integer counts, exact below 2^24).
+ * In both cases D_k, S_k, the loss and the VJP coefficients are then formed on the host in
+ * float64 from those 3K numbers.
  */
-import type { Shape, Tensor } from '../tensor/tensor.js';
+import type { Shape } from '../tensor/tensor.js';
 import { unsafeTensor } from '../tensor/tensor.js';
 import type { Tensor64 } from '../tensor/tensor64.js';
+import { readTensor, tensorOf, type AnyTensor } from '../tensor/device-tensor.js';
 import type { OpRule } from '../autodiff/op.js';
 import { OpShapeError } from '../autodiff/op.js';
 import type { KernelThis } from '../runtime/gpujs.js';
-import { arg1d, type KernelSpec } from '../runtime/runtime.js';
+import { arg1d, type KernelSpec, type Runtime } from '../runtime/runtime.js';
 import { asArg, runPointwise } from './elementwise.js';
+import { channelSums } from './conv/reduce.js';
 import { checkLabels, softmaxKernel, softmaxRef } from './softmax-cross-entropy.js';
 
 const OP = 'softDice';
@@ -86,6 +99,11 @@ const diceSums = (probs: ArrayLike<number>, labels: ArrayLike<number>, [n, k, h,
       sumY[label] = sumY[label]! + 1;
     }
   }
+  return diceOf(inter, sumP, sumY, k);
+};
+
+/** S_k and D_k (k ≥ 1) from the per-class sums I_k, Σp_k, Σy_k, in float64. */
+const diceOf = (inter: ArrayLike<number>, sumP: ArrayLike<number>, sumY: ArrayLike<number>, k: number): DiceSums => {
   const s = new Float64Array(k);
   const d = new Float64Array(k);
   for (let c = 1; c < k; c++) {
@@ -93,6 +111,42 @@ const diceSums = (probs: ArrayLike<number>, labels: ArrayLike<number>, [n, k, h,
     d[c] = (2 * inter[c]! + DICE_EPS) / s[c]!;
   }
   return { s, d };
+};
+
+// Thread (x, y, z) of the terms [W, H, N·3K], z = n·3K + part·K + k: part 0 → p_k, 1 → y_k·p_k,
+// 2 → y_k, with y_k = [ℓ = k]; its channel sums are Σp_k, I_k and Σy_k.
+function termsKernel(this: KernelThis, probs: number[][][], labels: number[][][]): number {
+  const n = Math.floor(this.thread.z / (3 * this.constants.K!));
+  const t = this.thread.z - n * 3 * this.constants.K!;
+  const part = Math.floor(t / this.constants.K!);
+  const k = t - part * this.constants.K!;
+  const p = probs[n * this.constants.K! + k]![this.thread.y]![this.thread.x]!;
+  let yk = 0;
+  if (Math.abs(k - labels[n]![this.thread.y]![this.thread.x]!) < 0.5) {
+    yk = 1;
+  }
+  if (part < 0.5) {
+    return p;
+  }
+  if (part < 1.5) {
+    return yk * p;
+  }
+  return yk;
+}
+
+/**
+ * The per-class sums of the probabilities `probs` and labels: on the device on a resident
+ * runtime (only the 3K sums are read back), on the host in float64 elsewhere (see the header).
+ */
+const diceSumsOf = async (rt: Runtime, probs: AnyTensor, labels: AnyTensor): Promise<DiceSums> => {
+  const [n, k, h, w] = probs.shape;
+  if (rt.resident) {
+    const spec: KernelSpec = { op: `${OP}.terms`, source: termsKernel, output: [w, h, n * 3 * k], constants: { K: k } };
+    const terms = tensorOf([n, 3 * k, h, w], await rt.compute(spec, [asArg(probs), asArg(labels)]));
+    const sums = await channelSums(rt, `${OP}.classSums`, terms);
+    return diceOf(sums.subarray(k, 2 * k), sums.subarray(0, k), sums.subarray(2 * k, 3 * k), k);
+  }
+  return diceSums((await readTensor(rt, probs)).data, (await readTensor(rt, labels)).data, probs.shape);
 };
 
 const lossOf = ({ d }: DiceSums, k: number): number => {
@@ -160,9 +214,9 @@ export const softDice: OpRule<'softDice'> = {
   forward: async (rt, [logits, labels]) => {
     checkShapes(logits.shape, labels.shape);
     const k = logits.shape[1];
-    checkLabels(OP, labels, k);
+    checkLabels(OP, await readTensor(rt, labels), k);
     const probs = await runPointwise(rt, `${OP}.softmax`, softmaxKernel, logits.shape, [logits], { K: k });
-    const loss = lossOf(diceSums(probs.data, labels.data, logits.shape), k);
+    const loss = lossOf(await diceSumsOf(rt, probs, labels), k);
     return { out: unsafeTensor([1, 1, 1, 1], Float32Array.of(loss)), saved: { probs } };
   },
   vjp: async (rt, dy, [logits, labels], _out, _attrs, { probs }) => {
@@ -170,14 +224,15 @@ export const softDice: OpRule<'softDice'> = {
     if (dy.shape.join() !== '1,1,1,1') throw new OpShapeError(`${OP}.vjp: cotangent of shape ${show(dy.shape)}, expected the scalar [1, 1, 1, 1]`);
     if (probs.shape.join() !== logits.shape.join()) throw new OpShapeError(`${OP}.vjp: saved probs ${show(probs.shape)} do not match logits ${show(logits.shape)}`);
     const k = logits.shape[1];
-    const { s, d } = diceSums(probs.data, labels.data, logits.shape);
+    const { s, d } = await diceSumsOf(rt, probs, labels);
+    const dy0 = (await readTensor(rt, dy)).data[0]!;
     const coef = new Float32Array(2 * k);
     for (let c = 1; c < k; c++) {
-      coef[c] = dy.data[0]! / ((k - 1) * s[c]!);
+      coef[c] = dy0 / ((k - 1) * s[c]!);
       coef[k + c] = d[c]!;
     }
     const spec: KernelSpec = { op: `${OP}.vjp`, source: vjpKernel, output: [logits.shape[3], logits.shape[2], logits.shape[0] * k], constants: { K: k } };
-    const dlogits = unsafeTensor(logits.shape, await rt.run(spec, [asArg(probs), asArg(labels), arg1d(coef)]));
+    const dlogits = tensorOf(logits.shape, await rt.compute(spec, [asArg(probs), asArg(labels), arg1d(coef)]));
     return [dlogits, null] as const;
   },
 };

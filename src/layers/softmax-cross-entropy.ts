@@ -26,19 +26,27 @@
  *   - `softmax`: probs [N, K, H, W] (one thread per (pixel, class)); saved for the VJP;
  *   - `pixelLoss`: w(x)·(−log p_ℓ(x)) per pixel [N, 1, H, W];
  *   - `vjp`: dlogits [N, K, H, W] from the saved probs.
- * REDUCTION: the per-pixel losses and Σw are summed on the HOST in float64 (at most 388² = 150 k
- * pixels per tile at paper size, well under a millisecond; no float32 accumulation error).
+ * REDUCTION of the per-pixel losses: on the CPU-side backends (cpu, webasm) they are summed on
+ * the HOST in float64 (at most 388² = 150 k pixels per tile at paper size, well under a
+ * millisecond; no float32 accumulation error). On a resident runtime (webgpu) they stay on
+ * the DEVICE and are reduced there by the two-stage float32 sum of ./conv/reduce.ts
+ * (`channelSums`: sequential sums of ~4096 non-negative terms, then one sum of the partials;
+ * relative error ~1e-6 at paper size); only the scalar comes back, not a [N, 1, H, W] map.
+ * Σw is summed on the host in float64 on every backend: the weights are a network input (a
+ * host tensor, read back only if a caller put it on the device).
  * Labels are validated on the host before any kernel runs.
  */
 import { softmaxCrossEntropyShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { unsafeTensor } from '../tensor/tensor.js';
 import type { Tensor64 } from '../tensor/tensor64.js';
+import { readTensor, tensorOf } from '../tensor/device-tensor.js';
 import type { OpRule } from '../autodiff/op.js';
 import { OpShapeError, shapeOrThrow } from '../autodiff/op.js';
 import type { KernelThis } from '../runtime/gpujs.js';
 import { arg1d, type KernelSpec } from '../runtime/runtime.js';
 import { asArg, runPointwise } from './elementwise.js';
+import { channelSums } from './conv/reduce.js';
 
 const OP = 'softmaxCrossEntropy';
 
@@ -175,23 +183,31 @@ export const softmaxCrossEntropy: OpRule<'softmaxCrossEntropy'> = {
   forward: async (rt, [logits, labels, weights]) => {
     const shape = shapeOrThrow(softmaxCrossEntropyShape(logits.shape, labels.shape, weights.shape));
     const [n, k, h, w] = logits.shape;
-    checkLabels(OP, labels, k);
-    const den = weightSum(weights);
+    checkLabels(OP, await readTensor(rt, labels), k);
+    const den = weightSum(await readTensor(rt, weights));
     const constants = { K: k };
     const probs = await runPointwise(rt, `${OP}.softmax`, softmaxKernel, logits.shape, [logits], constants);
     const spec: KernelSpec = { op: `${OP}.pixelLoss`, source: pixelLossKernel, output: [w, h, n], constants };
-    const perPixel = await rt.run(spec, [asArg(logits), asArg(labels), asArg(weights)]);
+    const args = [asArg(logits), asArg(labels), asArg(weights)];
     let num = 0;
-    for (const v of perPixel) num += v;
+    if (rt.resident) {
+      // The per-pixel map stays on the device; only its float32 sum comes back (header).
+      const perPixel = tensorOf([n, 1, h, w], await rt.compute(spec, args));
+      num = (await channelSums(rt, `${OP}.lossSum`, perPixel))[0]!;
+    } else {
+      const perPixel = await rt.run(spec, args);
+      for (const v of perPixel) num += v;
+    }
     return { out: unsafeTensor(shape, Float32Array.of(num / den)), saved: { probs } };
   },
   vjp: async (rt, dy, [logits, labels, weights], _out, _attrs, { probs }) => {
     shapeOrThrow(softmaxCrossEntropyShape(logits.shape, labels.shape, weights.shape));
     if (dy.shape.join() !== '1,1,1,1') throw new OpShapeError(`${OP}.vjp: cotangent of shape [${dy.shape.join(', ')}], expected the scalar [1, 1, 1, 1]`);
     if (probs.shape.join() !== logits.shape.join()) throw new OpShapeError(`${OP}.vjp: saved probs [${probs.shape.join(', ')}] do not match logits [${logits.shape.join(', ')}]`);
-    const g = Float32Array.of(dy.data[0]! / weightSum(weights));
+    const dy0 = (await readTensor(rt, dy)).data[0]!;
+    const g = Float32Array.of(dy0 / weightSum(await readTensor(rt, weights)));
     const spec: KernelSpec = { op: `${OP}.vjp`, source: vjpKernel, output: [logits.shape[3], logits.shape[2], logits.shape[0] * logits.shape[1]], constants: { K: logits.shape[1] } };
-    const dlogits = unsafeTensor(logits.shape, await rt.run(spec, [asArg(probs), asArg(labels), asArg(weights), arg1d(g)]));
+    const dlogits = tensorOf(logits.shape, await rt.compute(spec, [asArg(probs), asArg(labels), asArg(weights), arg1d(g)]));
     return [dlogits, null, null] as const;
   },
 };

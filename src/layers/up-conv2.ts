@@ -16,15 +16,24 @@
  * forward thread (o, q, n·2H + y) computes y[n, o, y, 4q … 4q+3] from the input pixels
  * (i, 2q) and (i, 2q + 1); dx thread (c, q, n·H + i) computes dx[n, c, i, 4q … 4q+3] from
  * the 2×8 block of dy above them; dw is a two-stage row-block reduction (conv/reduce.ts).
+ *
+ * Where the values live. x and dy may be host or device tensors. On a resident runtime
+ * (webgpu) the stacking before the kernels and the reordering after them run as gpu.js copy
+ * kernels (conv/layout.ts `stack`, `unquads`, `unUpQuads`), so activations never go to the
+ * host: y and dx are device tensors, and each op's intermediate buffers are freed when it
+ * returns (a runtime scope). Elsewhere (cpu, webasm, headlessgl) those layouts are the host
+ * functions, exactly as before. Weights and biases are read to the host (`readTensor`, free
+ * for host tensors) for their small transposes; dw and db are host tensors.
  */
 import { upConv2Shape } from '../tensor/shape.js';
-import { sameShape, unsafeTensor, type Tensor } from '../tensor/tensor.js';
+import { sameShape, unsafeTensor } from '../tensor/tensor.js';
 import type { Tensor64 } from '../tensor/tensor64.js';
+import { readTensor, storedOf, tensorOf, type AnyTensor } from '../tensor/device-tensor.js';
 import { OpShapeError, shapeOrThrow, type OpRule } from '../autodiff/op.js';
 import { arg1d, arg3d, type KernelSpec, type Runtime } from '../runtime/runtime.js';
 import type { KernelThis } from '../runtime/gpujs.js';
 import { showShape } from '../tensor/shape-error.js';
-import { fromQuads, lanes, stackPlanes } from './conv/layout.js';
+import { lanes, stack, unquads, unUpQuads } from './conv/layout.js';
 import { channelSums, rowBlocks, sumPartials } from './conv/reduce.js';
 
 // ---------------------------------------------------------------- float64 references
@@ -200,40 +209,14 @@ function upConv2DwKernel(this: KernelThis, x: number[][][], dy: number[][][]): n
 
 // ---------------------------------------------------------------- host side
 
-const checkData = (op: string, t: Tensor, name: string): void => {
+const checkData = (op: string, t: AnyTensor, name: string): void => {
   const len = t.shape[0] * t.shape[1] * t.shape[2] * t.shape[3];
-  if (t.data.length !== len) throw new OpShapeError(`${op}: ${name} ${showShape(t.shape)} holds ${t.data.length} values, expected ${len}`);
-};
-
-/**
- * Reorders the forward result into NCHW: thread (ae·Cout' + o, q, n·H + i) value m is
- * y[n, o, 2i + a, 8q + 2m + e]; padded channels and columns ≥ 2W are dropped.
- */
-const fromUpQuads = (r: Float32Array, n: number, cout: number, cp: number, h: number, w: number): Float32Array => {
-  const q = Math.ceil(w / 4);
-  const wo = 2 * w;
-  const out = new Float32Array(n * cout * 2 * h * wo);
-  for (let ni = 0; ni < n; ni++)
-    for (let i = 0; i < h; i++) {
-      const rowBase = (ni * h + i) * q * 4 * cp * 4;
-      for (let ae = 0; ae < 4; ae++) {
-        const a = ae >> 1;
-        const e = ae & 1;
-        for (let o = 0; o < cout; o++) {
-          const d = ((ni * cout + o) * 2 * h + 2 * i + a) * wo + e;
-          let s = rowBase + (ae * cp + o) * 4;
-          for (let qi = 0; qi < q; qi++, s += 16 * cp) {
-            const x0 = 8 * qi;
-            for (let m = 0; m < 4 && x0 + 2 * m < wo; m++) out[d + x0 + 2 * m] = r[s + m]!;
-          }
-        }
-      }
-    }
-  return out;
+  const have = storedOf(t).length;
+  if (have !== len) throw new OpShapeError(`${op}: ${name} ${showShape(t.shape)} holds ${have} values, expected ${len}`);
 };
 
 /** dw [Cin, Cout, 2, 2] by the two-stage row-block reduction. */
-const upConv2Dw = async (rt: Runtime, x: Tensor, dy: Tensor): Promise<Float32Array> => {
+const upConv2Dw = async (rt: Runtime, x: AnyTensor, dy: AnyTensor): Promise<Float32Array> => {
   const [n, cin, h, wd] = x.shape;
   const cout = dy.shape[1];
   const cg = Math.ceil(cin / 4);
@@ -242,8 +225,8 @@ const upConv2Dw = async (rt: Runtime, x: Tensor, dy: Tensor): Promise<Float32Arr
   const total = n * h;
   const m = 4 * cg * cp * 4;
   const { r, b } = rowBlocks(total, 4 * j, m, 1);
-  const xs = stackPlanes(x.data, x.shape, h, 4 * j, 0, 0, 0, 4 * cg);
-  const dys = stackPlanes(dy.data, dy.shape, 2 * h, 8 * j, 0, 0, 0, cp);
+  const xs = await stack(rt, x, h, 4 * j, 0, 0, 0, 4 * cg);
+  const dys = await stack(rt, dy, 2 * h, 8 * j, 0, 0, 0, cp);
   const spec: KernelSpec = {
     op: 'upConv2.vjp.dw',
     source: upConv2DwKernel,
@@ -251,7 +234,7 @@ const upConv2Dw = async (rt: Runtime, x: Tensor, dy: Tensor): Promise<Float32Arr
     constants: { CG: cg, R: r, T: total, J: j },
     vec4: true,
   };
-  const partials = await rt.run(spec, [arg3d(xs, 4 * j, total, 4 * cg), arg3d(dys, 8 * j, 2 * total, cp)]);
+  const partials = await rt.compute(spec, [arg3d(xs, 4 * j, total, 4 * cg), arg3d(dys, 8 * j, 2 * total, cp)]);
   const s = await sumPartials(rt, 'upConv2.vjp.dw', partials, m, b);
   const dw = new Float32Array(cin * cout * 4);
   for (let c = 0; c < cin; c++)
@@ -270,22 +253,27 @@ export const upConv2: OpRule<'upConv2'> = {
     const cout = w.shape[1];
     const cp = lanes(cout);
     const q = Math.ceil(wd / 4);
+    const wHost = (await readTensor(rt, w)).data;
     const wt = new Float32Array(cin * 4 * cp);
     for (let c = 0; c < cin; c++)
       for (let o = 0; o < cout; o++)
-        for (let ae = 0; ae < 4; ae++) wt[c * 4 * cp + ae * cp + o] = w.data[(c * cout + o) * 4 + ae]!;
+        for (let ae = 0; ae < 4; ae++) wt[c * 4 * cp + ae * cp + o] = wHost[(c * cout + o) * 4 + ae]!;
     const b4 = new Float32Array(4 * cp);
-    for (let ae = 0; ae < 4; ae++) b4.set(b.data, ae * cp);
-    const xs = stackPlanes(x.data, x.shape, h, 4 * q, 0, 0);
-    const spec: KernelSpec = {
-      op: 'upConv2.forward',
-      source: upConv2Kernel,
-      output: [4 * cp, q, n * h],
-      constants: { Cin: cin },
-      vec4: true,
-    };
-    const r = await rt.run(spec, [arg3d(xs, 4 * q, n * h, cin), arg3d(wt, 4 * cp, cin, 1), arg1d(b4)]);
-    return { out: unsafeTensor(shape, fromUpQuads(r, n, cout, cp, h, wd)), saved: null };
+    const bias = (await readTensor(rt, b)).data;
+    for (let ae = 0; ae < 4; ae++) b4.set(bias, ae * cp);
+    const out = await rt.scope(async () => {
+      const xs = await stack(rt, x, h, 4 * q, 0, 0);
+      const spec: KernelSpec = {
+        op: 'upConv2.forward',
+        source: upConv2Kernel,
+        output: [4 * cp, q, n * h],
+        constants: { Cin: cin },
+        vec4: true,
+      };
+      const r = await rt.compute(spec, [arg3d(xs, 4 * q, n * h, cin), arg3d(wt, 4 * cp, cin, 1), arg1d(b4)]);
+      return unUpQuads(rt, r, n, cout, cp, h, wd);
+    });
+    return { out: tensorOf(shape, out), saved: null };
   },
   vjp: async (rt, dy, [x, w, b]) => {
     const shape = shapeOrThrow(upConv2Shape(x.shape, w.shape, b.shape));
@@ -297,22 +285,25 @@ export const upConv2: OpRule<'upConv2'> = {
     const cout = w.shape[1];
     const cp = lanes(cin);
     const q = Math.ceil(wd / 4);
+    const wHost = (await readTensor(rt, w)).data;
     const wt = new Float32Array(cout * 4 * cp);
     for (let c = 0; c < cin; c++)
       for (let o = 0; o < cout; o++)
-        for (let ae = 0; ae < 4; ae++) wt[(o * 4 + ae) * cp + c] = w.data[(c * cout + o) * 4 + ae]!;
-    const dys = stackPlanes(dy.data, dy.shape, 2 * h, 8 * q, 0, 0);
-    const spec: KernelSpec = {
-      op: 'upConv2.vjp.dx',
-      source: upConv2DxKernel,
-      output: [cp, q, n * h],
-      constants: { Cout: cout },
-      vec4: true,
-    };
-    const r = await rt.run(spec, [arg3d(dys, 8 * q, 2 * n * h, cout), arg3d(wt, cp, 4, cout)]);
-    const dx = fromQuads(r, n, cin, cp, h, wd);
-    const dw = await upConv2Dw(rt, x, dy);
-    const db = await channelSums(rt, 'upConv2.vjp.db', dy);
-    return [unsafeTensor(x.shape, dx), unsafeTensor(w.shape, dw), unsafeTensor(b.shape, db)] as const;
+        for (let ae = 0; ae < 4; ae++) wt[(o * 4 + ae) * cp + c] = wHost[(c * cout + o) * 4 + ae]!;
+    const dx = await rt.scope(async () => {
+      const dys = await stack(rt, dy, 2 * h, 8 * q, 0, 0);
+      const spec: KernelSpec = {
+        op: 'upConv2.vjp.dx',
+        source: upConv2DxKernel,
+        output: [cp, q, n * h],
+        constants: { Cout: cout },
+        vec4: true,
+      };
+      const r = await rt.compute(spec, [arg3d(dys, 8 * q, 2 * n * h, cout), arg3d(wt, cp, 4, cout)]);
+      return unquads(rt, r, n, cin, cp, h, wd);
+    });
+    const dw = await rt.scope(() => upConv2Dw(rt, x, dy));
+    const db = await rt.scope(() => channelSums(rt, 'upConv2.vjp.db', dy));
+    return [tensorOf(x.shape, dx), unsafeTensor(w.shape, dw), unsafeTensor(b.shape, db)] as const;
   },
 };

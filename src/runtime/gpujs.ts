@@ -20,8 +20,73 @@ export type KernelSource = (this: KernelThis, ...args: any[]) => number | number
 /** What a kernel returns before flattening: typed arrays nested 0–3 deep. */
 export type RawOutput = Float32Array | readonly RawOutput[];
 
+/**
+ * A pipeline-mode kernel result on the WebGPU backend (gpu.js's WebGPUBufferResult): the GPU
+ * buffer, refcounted, its logical dims, and 1 or 4 values per thread.
+ */
+export interface RawBufferResult {
+  readonly output: readonly number[];
+  readonly componentCount: number;
+  toArray(): Promise<RawOutput>;
+  /** Drops this handle's reference; the buffer is destroyed when none is left. */
+  delete(): void;
+}
+
+interface BufferResultFields extends RawBufferResult {
+  readonly buffer: unknown;
+  readonly context: unknown;
+  readonly kernel: unknown;
+}
+
+/**
+ * Another handle on the same GPU buffer (one more reference), seen as a scalar array of
+ * `dims`: how a vec4 result is bound as a plain array (gpu.js 2.24 binds only 1-component
+ * pipeline results as arguments), and how a kernel reads a buffer with other dims.
+ */
+export const bufferView = (h: RawBufferResult, dims: readonly number[]): RawBufferResult => {
+  const f = h as BufferResultFields;
+  const Ctor = (h as object).constructor as new (s: object) => RawBufferResult;
+  return new Ctor({ buffer: f.buffer, output: [...dims], componentCount: 1, context: f.context, kernel: f.kernel });
+};
+
+/** Resolves when the GPU has finished all work submitted so far on the result's device. */
+export const queueDone = (h: RawBufferResult): Promise<void> =>
+  ((h as BufferResultFields).context as { device: { queue: { onSubmittedWorkDone(): Promise<void> } } }).device.queue.onSubmittedWorkDone();
+
+interface GpuBufferLike {
+  readonly size: number;
+  destroy(): void;
+}
+interface GpuDeviceLike {
+  createBuffer(descriptor: { size: number }): GpuBufferLike;
+}
+
+/**
+ * Counts the bytes of every GPU buffer created on the result's device from now on and not yet
+ * destroyed — kernel outputs, argument uploads, staging buffers for readback: the device
+ * memory gpu.js holds. Wraps the device's createBuffer once.
+ */
+export const trackDeviceMemory = (h: RawBufferResult): (() => number) => {
+  const device = ((h as BufferResultFields).context as { device: GpuDeviceLike }).device;
+  let bytes = 0;
+  const create = device.createBuffer.bind(device);
+  device.createBuffer = (descriptor) => {
+    const buffer = create(descriptor);
+    const destroy = buffer.destroy.bind(buffer);
+    let alive = true;
+    bytes += buffer.size;
+    buffer.destroy = () => {
+      if (alive) bytes -= buffer.size;
+      alive = false;
+      destroy();
+    };
+    return buffer;
+  };
+  return () => bytes;
+};
+
 export interface RawKernel {
-  (...args: unknown[]): RawOutput | Promise<RawOutput>;
+  (...args: unknown[]): RawOutput | RawBufferResult | Promise<RawOutput | RawBufferResult>;
   /** The backend kernel object; its constructor name tells the backend that really runs. */
   readonly kernel?: {
     readonly constructor: { readonly name: string };
@@ -45,6 +110,10 @@ export interface KernelSettings {
   readonly dynamicOutput?: boolean;
   readonly loopMaxIterations?: number;
   readonly poolSize?: number;
+  /** Results stay on the device (WebGPU: a buffer handle; GL: a texture). */
+  readonly pipeline?: boolean;
+  /** With pipeline: every call gets its own output buffer instead of reusing one. */
+  readonly immutable?: boolean;
 }
 
 export interface RawGPU {

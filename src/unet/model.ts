@@ -10,6 +10,7 @@
  */
 import { apply, leaf, type Ctx, type Var } from '../autodiff/tape.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { readTensor } from '../tensor/device-tensor.js';
 import type { UNetConfig } from './config.js';
 import type { Params } from './params.js';
 
@@ -66,6 +67,10 @@ export const unetForward =
 export const paramVars = (ctx: Ctx, params: Params): ParamVars =>
   Object.fromEntries(Object.entries(params).map(([k, t]) => [k, leaf(ctx, t)]));
 
-/** Logits of one input tensor without recording a tape (inference). */
+/**
+ * Logits of one input tensor without recording a tape (inference), on the host. On a
+ * resident runtime the activations stay on the device inside one runtime scope; only the
+ * logits are read back, and the scope frees the rest.
+ */
 export const predictLogits = async (ctx: Ctx, c: UNetConfig, params: Params, x: Tensor): Promise<Tensor> =>
-  (await unetForward(c)(ctx, paramVars(ctx, params), leaf(ctx, x))).value;
+  ctx.rt.scope(async () => readTensor(ctx.rt, (await unetForward(c)(ctx, paramVars(ctx, params), leaf(ctx, x))).value));

@@ -2,7 +2,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { apply, backward, inferenceCtx, leaf, trainingCtx, valueAndGrad, type Entry } from '../../src/autodiff/tape.js';
 import { rules } from '../../src/autodiff/rules.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
-import { disposeRuntimes, runtimeFor } from '../helpers/backends.js';
+import { disposeRuntimes, runtimeFor, testBackends } from '../helpers/backends.js';
+import { onDevice } from '../helpers/device.js';
 import { randomTensor } from '../helpers/random.js';
 
 afterAll(disposeRuntimes);
@@ -20,8 +21,8 @@ describe('tape', () => {
     expect(y.value.shape).toEqual(x.shape);
   });
 
-  it('sums the cotangents of a variable used twice (a skip connection)', async () => {
-    const rt = await runtimeFor('cpu');
+  it.each(testBackends)('sums the cotangents of a variable used twice (a skip connection) on %s', async (backend) => {
+    const rt = await runtimeFor(backend);
     const x = randomTensor([1, 1, 4, 4], 2);
     const labels: Tensor = { shape: [1, 1, 4, 4], data: new Float32Array(16).map((_, i) => i % 2) };
     const weights: Tensor = { shape: [1, 1, 4, 4], data: new Float32Array(16).fill(1) };
@@ -29,9 +30,9 @@ describe('tape', () => {
     const { grads } = await valueAndGrad<{ x: Tensor }>(async (ctx, p) =>
       apply(ctx, 'softmaxCrossEntropy', [await apply(ctx, 'concat', [p.x, p.x], {}), leaf(ctx, labels), leaf(ctx, weights)], {}),
     )(rt, { x });
-    const cat = await rules.concat.forward(rt, [x, x], {});
-    const ce = await rules.softmaxCrossEntropy.forward(rt, [cat.out, labels, weights], {});
-    const [dl] = await rules.softmaxCrossEntropy.vjp(rt, { shape: [1, 1, 1, 1], data: new Float32Array([1]) }, [cat.out, labels, weights], ce.out, {}, ce.saved);
+    const cat = await onDevice(rules.concat).forward(rt, [x, x], {});
+    const ce = await onDevice(rules.softmaxCrossEntropy).forward(rt, [cat.out, labels, weights], {});
+    const [dl] = await onDevice(rules.softmaxCrossEntropy).vjp(rt, { shape: [1, 1, 1, 1], data: new Float32Array([1]) }, [cat.out, labels, weights], ce.out, {}, ce.saved);
     for (let i = 0; i < 16; i++) expect(grads.x.data[i]).toBeCloseTo(dl!.data[i]! + dl!.data[16 + i]!, 6);
   });
 

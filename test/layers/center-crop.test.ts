@@ -1,15 +1,19 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { centerCrop, centerCropRef, centerCropRefVjp } from '../../src/layers/center-crop.js';
+import { centerCrop as centerCropRule, centerCropRef, centerCropRefVjp } from '../../src/layers/center-crop.js';
 import { maxErrors } from '../../src/tensor/tensor64.js';
 import { directionalCheck } from '../../src/autodiff/gradcheck.js';
 import { rng } from '../../src/tensor/random.js';
 import type { Shape } from '../../src/tensor/tensor.js';
 import { OpShapeError } from '../../src/autodiff/op.js';
 import { disposeRuntimes, runtimeFor, testBackends } from '../helpers/backends.js';
+import { onDevice } from '../helpers/device.js';
 import { as64, randomTensor } from '../helpers/random.js';
 
 afterAll(disposeRuntimes);
+
+// The op through the device path: inputs on the device on a resident runtime (webgpu), results read back.
+const centerCrop = onDevice(centerCropRule);
 
 /** A shape and a valid crop: margins 2·my, 2·mx (even, so the crop is centred exactly). */
 const caseArb = fc

@@ -1,15 +1,19 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { concat, concatRef, concatRefVjp } from '../../src/layers/concat.js';
+import { concat as concatRule, concatRef, concatRefVjp } from '../../src/layers/concat.js';
 import { maxErrors } from '../../src/tensor/tensor64.js';
 import { directionalCheck } from '../../src/autodiff/gradcheck.js';
 import { rng } from '../../src/tensor/random.js';
 import type { Shape } from '../../src/tensor/tensor.js';
 import { OpShapeError } from '../../src/autodiff/op.js';
 import { disposeRuntimes, runtimeFor, testBackends } from '../helpers/backends.js';
+import { onDevice } from '../helpers/device.js';
 import { as64, randomTensor } from '../helpers/random.js';
 
 afterAll(disposeRuntimes);
+
+// The op through the device path: inputs on the device on a resident runtime (webgpu), results read back.
+const concat = onDevice(concatRule);
 
 /** Shapes of a and b: equal N, H, W; channel counts Ca, Cb. */
 const caseArb = fc

@@ -1,15 +1,19 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { maxPool2, maxPool2Ref, maxPool2RefVjp } from '../../src/layers/max-pool2.js';
+import { maxPool2 as maxPool2Rule, maxPool2Ref, maxPool2RefVjp } from '../../src/layers/max-pool2.js';
 import { maxErrors, type Tensor64 } from '../../src/tensor/tensor64.js';
 import { directionalCheck } from '../../src/autodiff/gradcheck.js';
 import { rng } from '../../src/tensor/random.js';
 import type { Shape, Tensor } from '../../src/tensor/tensor.js';
 import { OpShapeError } from '../../src/autodiff/op.js';
 import { disposeRuntimes, runtimeFor, testBackends } from '../helpers/backends.js';
+import { onDevice } from '../helpers/device.js';
 import { as64, randomTensor } from '../helpers/random.js';
 
 afterAll(disposeRuntimes);
+
+// The op through the device path: inputs on the device on a resident runtime (webgpu), results read back.
+const maxPool2 = onDevice(maxPool2Rule);
 
 // Even H, W (the shape rule rejects odd ones).
 const shapeArb = fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 5 }));

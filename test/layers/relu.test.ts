@@ -1,14 +1,18 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { relu, reluRef, reluRefVjp } from '../../src/layers/relu.js';
+import { relu as reluRule, reluRef, reluRefVjp } from '../../src/layers/relu.js';
 import { maxErrors } from '../../src/tensor/tensor64.js';
 import { directionalCheck } from '../../src/autodiff/gradcheck.js';
 import { rng } from '../../src/tensor/random.js';
 import type { Shape } from '../../src/tensor/tensor.js';
 import { disposeRuntimes, runtimeFor, testBackends } from '../helpers/backends.js';
+import { onDevice } from '../helpers/device.js';
 import { as64, randomTensor } from '../helpers/random.js';
 
 afterAll(disposeRuntimes);
+
+// The op through the device path: inputs on the device on a resident runtime (webgpu), results read back.
+const relu = onDevice(reluRule);
 
 const shapeArb = fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 9 }));
 

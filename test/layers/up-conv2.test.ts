@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { upConv2, upConv2Ref, upConv2RefVjp } from '../../src/layers/up-conv2.js';
+import { upConv2 as upConv2Rule, upConv2Ref, upConv2RefVjp } from '../../src/layers/up-conv2.js';
 import type { Tensor64 } from '../../src/tensor/tensor64.js';
 import { directionalCheck } from '../../src/autodiff/gradcheck.js';
 import { rng } from '../../src/tensor/random.js';
@@ -9,8 +9,14 @@ import { OpShapeError } from '../../src/autodiff/op.js';
 import type { Runtime } from '../../src/runtime/runtime.js';
 import { disposeRuntimes, runtimeFor, testBackends } from '../helpers/backends.js';
 import { as64, randomTensor } from '../helpers/random.js';
+import { onDevice } from '../helpers/device.js';
+import { isDeviceTensor, uploadTensor } from '../../src/tensor/device-tensor.js';
 
 afterAll(disposeRuntimes);
+
+/** The op through the device path: on webgpu inputs are uploaded and results read back, so the
+ * op runs device to device (its layout kernels included); elsewhere this is the op itself. */
+const upConv2 = onDevice(upConv2Rule);
 
 /*
  * Tolerance. Every value is a sum of K float32 products (plus the bias), so its float32 error
@@ -210,6 +216,27 @@ describe.each(testBackends)('upConv2 on %s', (backend) => {
     const ref = dwDbFull(x, dy);
     expect(boundRatio(dw!.data, ref.dw, ref.dwAbs, 260 * 260)).toBeLessThanOrEqual(1);
     expect(boundRatio(db!.data, ref.db, ref.dbAbs, 4 * 260 * 260)).toBeLessThanOrEqual(1);
+  });
+
+  it('y and dx are device tensors on a resident runtime (host tensors elsewhere); intermediates are freed', async () => {
+    const rt = await runtimeFor(backend);
+    const one = rt.resident ? 1 : 0;
+    const before = rt.stats().deviceArrays;
+    await rt.scope(async () => {
+      const [x, w, b] = await Promise.all(([[[2, 3, 5, 6], 21], [[3, 4, 2, 2], 22], [[1, 4, 1, 1], 23]] as const).map(([s, seed]) => uploadTensor(rt, randomTensor(s, seed))));
+      const uploaded = rt.stats().deviceArrays;
+      const { out } = await upConv2Rule.forward(rt, [x!, w!, b!], {});
+      expect(isDeviceTensor(out)).toBe(rt.resident);
+      expect(rt.stats().deviceArrays).toBe(uploaded + one); // the output only: layouts and quads were freed
+      const dy = await uploadTensor(rt, randomTensor(out.shape, 24));
+      const withDy = rt.stats().deviceArrays;
+      const [dx, dw, db] = await upConv2Rule.vjp(rt, dy, [x!, w!, b!], out, {}, null);
+      expect(isDeviceTensor(dx!)).toBe(rt.resident);
+      expect(isDeviceTensor(dw!)).toBe(false);
+      expect(isDeviceTensor(db!)).toBe(false);
+      expect(rt.stats().deviceArrays).toBe(withDy + one); // dx only
+    });
+    expect(rt.stats().deviceArrays).toBe(before);
   });
 
   it('rejects bad shapes with the shape rule message', async () => {

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { arg1d, arg3d, createRuntime, flatten, type KernelSpec } from '../../src/runtime/runtime.js';
 import type { KernelThis } from '../../src/runtime/gpujs.js';
 import { maxErrors } from '../../src/tensor/tensor64.js';
+import { isDeviceArray, type Stored } from '../../src/tensor/device-tensor.js';
 import { rng } from '../../src/tensor/random.js';
 import { disposeRuntimes, runtimeFor, testBackends } from '../helpers/backends.js';
 
@@ -142,6 +143,43 @@ describe.each(testBackends)('kernels on %s', (backend) => {
       for (const [arr, copy] of [[a, a0], [b, b0], [c, c0]] as const) expect(arr).toEqual(copy);
       for (const arr of [a, b, c]) expect(first.buffer).not.toBe(arr.buffer);
     }
+  });
+});
+
+describe.each(testBackends)('compute, read, upload and scopes on %s', (backend) => {
+  it('chains kernels device to device: a vec4 result feeds a 3-D kernel through another view', async () => {
+    const rt = await runtimeFor(backend);
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 3 }), fc.integer(), async (w, h, seed) => {
+        const x = randomData(4 * w * h, seed);
+        const y = randomData(4 * w * h, seed + 1);
+        const before = rt.stats().deviceArrays;
+        const out = await rt.scope(async () => {
+          const q = await rt.compute({ op: 'test.quad', source: quad, output: [w, h], constants: { width: w }, vec4: true }, [arg1d(x)]);
+          expect(isDeviceArray(q)).toBe(rt.resident);
+          expect(q.length).toBe(4 * w * h);
+          const up = await rt.upload(y);
+          // The vec4 result seen as [4w, h, 1] scalars, added to an uploaded array seen as [2w, 2h, 1].
+          const s = await rt.compute({ op: 'test.add3', source: add3, output: [4 * w, h, 1], constants: {} }, [arg3d(q, 4 * w, h, 1), arg3d(up, 4 * w, h, 1)]);
+          return rt.read(s);
+        });
+        // The quad values are float32 before the add: round them so the add alone is compared.
+        const ref = quadRef(x).map((v, i) => Math.fround(v) + y[i]!);
+        expect(maxErrors(out, ref).rel).toBeLessThan(1e-6);
+        expect(rt.stats().deviceArrays).toBe(before);
+      }),
+      { numRuns: 8 },
+    );
+  });
+
+  it('a device array used after its scope ended is refused with a clear error (host arrays need no freeing)', async () => {
+    const rt = await runtimeFor(backend);
+    let leaked: Stored | undefined;
+    await rt.scope(async () => {
+      leaked = await rt.upload(Float32Array.of(7));
+    });
+    if (rt.resident) await expect(rt.read(leaked!)).rejects.toThrow(/used after it was freed/);
+    else expect(Array.from(await rt.read(leaked!))).toEqual([7]);
   });
 });
 

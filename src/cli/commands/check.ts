@@ -27,7 +27,7 @@ export const check: Command = {
     const { values } = parse('check', argv, { backend: { type: 'string' }, small: { type: 'boolean' }, json: { type: 'string' } });
     const rt = await createRuntime({ ...(str(values['backend']) ? { backend: str(values['backend'])! } : {}) });
     try {
-      console.log(`backend: ${rt.backend}`);
+      console.log(`backend: ${rt.backend}${rt.resident ? ' (resident: tensors stay on the device; inputs are uploaded, results read back)' : ''}`);
       console.log(`${'op'.padEnd(30)} ${'pass'.padEnd(8)} ${'input'.padEnd(16)} ${'max abs'.padEnd(10)} ${'max rel'.padEnd(10)} ${'tol'.padEnd(8)} result`);
       const line = (r: CheckRow): void =>
         console.log(`${r.op.padEnd(30)} ${r.pass.padEnd(8)} ${r.shape.padEnd(16)} ${fmt(r.absError).padEnd(10)} ${fmt(r.relError).padEnd(10)} ${fmt(r.tolerance).padEnd(8)} ${r.ok ? 'pass' : 'FAIL'}`);

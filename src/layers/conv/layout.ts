@@ -1,5 +1,7 @@
 /**
- * Host-side data movement shared by the convolution kernels (conv2d, upConv2).
+ * Data movement shared by the convolution kernels (conv2d, upConv2): the layouts their
+ * kernels read and write, on the host (cpu, webasm, headlessgl) or as gpu.js kernels on a
+ * resident runtime (webgpu), where activations never leave the GPU.
  *
  * The kernels use "channels as lanes": the fastest thread axis x is the output channel, so
  * webasm's 4 SIMD lanes (4 consecutive thread.x, notes) compute 4 output channels of the
@@ -10,6 +12,15 @@
  * A kernel thread returns 4 consecutive output columns (vec4), so a result row holds
  * [quad q][channel c][4 columns] and `fromQuads` reorders it into dense NCHW.
  *
+ * Host or device. Each layout has a host function (`stackPlanes`, `padPlanes`, `fromQuads`,
+ * `fromUpQuads`, on Float32Arrays) and a kernel version (`stackOnDevice`, `padOnDevice`,
+ * `unquadsOnDevice`, `unUpQuadsOnDevice`: copies, so bit-identical to the host functions;
+ * test/layers/conv/layout.test.ts checks that on every backend). The ops call the choosers
+ * `stack`, `padPlanesOf`, `unquads`, `unUpQuads`: the kernel on a resident runtime (webgpu), where a
+ * host layout would cost a read-back and an upload of every activation, and the host function
+ * elsewhere (there kernel results are host arrays already, and the host copies are the tested,
+ * measured path whose training numbers the README quotes).
+ *
  * Cost note (measured, Nov 2026): gpu.js shapes an Array(4) result into one object per
  * thread before runtime.ts flattens it (webasm: a subarray per thread; cpu: a Float32Array
  * per thread). For a 64×570×570 output that is 5.2 M objects, ~3 s on webasm and ~7 s on cpu,
@@ -17,6 +28,10 @@
  * the right order, so runtime.ts can skip that step (return the flat data from the kernel's
  * `_shapeOutput`); these layers need no change for that.
  */
+import { isDeviceArray, isDeviceTensor, storedOf, tensorOf, type AnyTensor, type Stored } from '../../tensor/device-tensor.js';
+import { arg3d, type KernelSpec, type Runtime } from '../../runtime/runtime.js';
+import type { KernelThis } from '../../runtime/gpujs.js';
+import { asArg } from '../elementwise.js';
 
 /** Channel count rounded up to a multiple of the 4 SIMD lanes. */
 export const lanes = (c: number): number => Math.ceil(c / 4) * 4;
@@ -116,3 +131,165 @@ export const padVector = (v: Float32Array, cp: number): Float32Array => {
   out.set(v.subarray(0, Math.min(v.length, cp)));
   return out;
 };
+
+/**
+ * Reorders the upConv2 forward result into NCHW: thread (ae·Cout' + o, q, n·H + i) value m is
+ * y[n, o, 2i + a, 8q + 2m + e] (ae = 2a + e); padded channels and columns ≥ 2W are dropped.
+ */
+export const fromUpQuads = (r: Float32Array, n: number, cout: number, cp: number, h: number, w: number): Float32Array => {
+  const q = Math.ceil(w / 4);
+  const wo = 2 * w;
+  const out = new Float32Array(n * cout * 2 * h * wo);
+  for (let ni = 0; ni < n; ni++)
+    for (let i = 0; i < h; i++) {
+      const rowBase = (ni * h + i) * q * 4 * cp * 4;
+      for (let ae = 0; ae < 4; ae++) {
+        const a = ae >> 1;
+        const e = ae & 1;
+        for (let o = 0; o < cout; o++) {
+          const d = ((ni * cout + o) * 2 * h + 2 * i + a) * wo + e;
+          let s = rowBase + (ae * cp + o) * 4;
+          for (let qi = 0; qi < q; qi++, s += 16 * cp) {
+            const x0 = 8 * qi;
+            for (let m = 0; m < 4 && x0 + 2 * m < wo; m++) out[d + x0 + 2 * m] = r[s + m]!;
+          }
+        }
+      }
+    }
+  return out;
+};
+
+// ---------------------------------------------------------------- the same layouts as kernels
+// Pure copies (no arithmetic on values), so they are bit-identical to the host functions.
+// Every index is 3-D and below 2^24 (notes trap 1), none of them loops, and reads that could
+// leave their array sit behind an `if` on the constants (webasm also clamps such lanes).
+
+/** The host data of a tensor; device tensors exist only on a resident runtime. */
+const hostData = (op: string, t: AnyTensor): Float32Array => {
+  if (isDeviceTensor(t)) throw new Error(`${op}: a device tensor on a runtime that is not resident`);
+  return t.data;
+};
+
+/**
+ * stackPlanes as a kernel. Thread (x, y, z) is column x of stacked row y of stack z:
+ * image ni = ⌊y / HS⌋, source pixel (y − ni·HS − TOP, x − LEFT) of plane (ni, z), or 0 where
+ * that is outside the image, ni ≥ N (the extra rows) or z ≥ C (the extra zero stacks).
+ * src is [W, H, N·C] (`asArg`).
+ */
+function stackKernel(this: KernelThis, src: number[][][]): number {
+  const ni = Math.floor(this.thread.y / this.constants.HS!);
+  const y = this.thread.y - ni * this.constants.HS! - this.constants.TOP!;
+  const x = this.thread.x - this.constants.LEFT!;
+  let v = 0;
+  if (ni < this.constants.N! && this.thread.z < this.constants.C! && y >= 0 && y < this.constants.H! && x >= 0 && x < this.constants.W!) {
+    v = src[ni * this.constants.C! + this.thread.z]![y]![x]!;
+  }
+  return v;
+}
+
+/**
+ * `stackPlanes` of a tensor (host or device) by a kernel, always (on a resident runtime the
+ * result stays on the device); the tensor's own values when the layout is unchanged.
+ */
+export const stackOnDevice = async (
+  rt: Runtime,
+  t: AnyTensor,
+  hs: number,
+  ws: number,
+  top: number,
+  left: number,
+  extra = 0,
+  stacks = t.shape[1],
+): Promise<Stored> => {
+  const [n, c, h, w] = t.shape;
+  if (n === 1 && extra === 0 && stacks === c && top === 0 && left === 0 && hs === h && ws === w) return storedOf(t);
+  const rows = n * hs + extra;
+  if (ws * rows * stacks === 0) return new Float32Array(0);
+  const spec: KernelSpec = {
+    op: 'conv.stack',
+    source: stackKernel,
+    output: [ws, rows, stacks],
+    constants: { N: n, C: c, H: h, W: w, HS: hs, TOP: top, LEFT: left },
+  };
+  return rt.compute(spec, [asArg(t)]);
+};
+
+/**
+ * `stackPlanes` of `t`: a kernel on a resident runtime (webgpu: the activation stays on the
+ * GPU), the host function elsewhere (unchanged results on cpu, webasm, headlessgl).
+ * The result is a kernel argument [ws, n·hs + extra, stacks].
+ */
+export const stack = async (
+  rt: Runtime,
+  t: AnyTensor,
+  hs: number,
+  ws: number,
+  top: number,
+  left: number,
+  extra = 0,
+  stacks = t.shape[1],
+): Promise<Stored> =>
+  rt.resident ? stackOnDevice(rt, t, hs, ws, top, left, extra, stacks) : stackPlanes(hostData('conv.stack', t), t.shape, hs, ws, top, left, extra, stacks);
+
+/** The N·C planes of t as one image of N·C channels (the same values, no copy). */
+const asPlanes = (t: AnyTensor): AnyTensor => tensorOf([1, t.shape[0] * t.shape[1], t.shape[2], t.shape[3]], storedOf(t));
+
+/** `padPlanes` of every plane of t [N, C, H, W] by a kernel, always: a kernel argument [wp, hp, N·C]. */
+export const padOnDevice = (rt: Runtime, t: AnyTensor, hp: number, wp: number, top: number, left: number): Promise<Stored> =>
+  stackOnDevice(rt, asPlanes(t), hp, wp, top, left);
+
+/** `padPlanes` of every plane of t: a kernel on a resident runtime, the host function elsewhere. */
+export const padPlanesOf = async (rt: Runtime, t: AnyTensor, hp: number, wp: number, top: number, left: number): Promise<Stored> => {
+  const [n, c, h, w] = t.shape;
+  return rt.resident ? padOnDevice(rt, t, hp, wp, top, left) : padPlanes(hostData('conv.pad', t), n * c, h, w, hp, wp, top, left);
+};
+
+/**
+ * fromQuads as a kernel. Thread (x, y, z = n·C + c) is value (n, c, y, x) = r[n·S + y][qi][4c + j]
+ * with x = 4qi + j: r is the vec4 result [cp, q, rows] seen as scalars [4·cp, q, rows].
+ */
+function unquadsKernel(this: KernelThis, r: number[][][]): number {
+  const ni = Math.floor(this.thread.z / this.constants.C!);
+  const qi = Math.floor(this.thread.x / 4);
+  return r[ni * this.constants.S! + this.thread.y]![qi]![(this.thread.z - ni * this.constants.C!) * 4 + this.thread.x - qi * 4]!;
+}
+
+/** `fromQuads` by a kernel, always: dense NCHW (a kernel argument [wo, ho, n·c]). */
+export const unquadsOnDevice = async (rt: Runtime, r: Stored, n: number, c: number, cp: number, ho: number, wo: number, stride = ho): Promise<Stored> => {
+  const q = Math.ceil(wo / 4);
+  const rows = r.length / (q * cp * 4);
+  if (!Number.isInteger(rows) || rows < (n - 1) * stride + ho) throw new Error(`fromQuads: ${r.length} values do not hold ${n} images of ${ho} rows (stride ${stride})`);
+  if (n * c * ho * wo === 0) return new Float32Array(0);
+  const spec: KernelSpec = { op: 'conv.unquads', source: unquadsKernel, output: [wo, ho, n * c], constants: { C: c, S: stride } };
+  return rt.compute(spec, [arg3d(r, 4 * cp, q, rows)]);
+};
+
+/** `fromQuads` of a kernel result: a kernel when it is on the device (resident runtime), the host function otherwise. */
+export const unquads = async (rt: Runtime, r: Stored, n: number, c: number, cp: number, ho: number, wo: number, stride = ho): Promise<Stored> =>
+  isDeviceArray(r) ? unquadsOnDevice(rt, r, n, c, cp, ho, wo, stride) : fromQuads(r, n, c, cp, ho, wo, stride);
+
+/**
+ * fromUpQuads as a kernel. Thread (x, y, z = n·Cout + o) is y[n, o, y, x] with y = 2i + a,
+ * x = 8qi + 2m + e: r[n·H + i][qi][((2a + e)·CP + o)·4 + m], r being the vec4 result
+ * [4·cp, q, n·H] seen as scalars [16·cp, q, n·H].
+ */
+function unUpQuadsKernel(this: KernelThis, r: number[][][]): number {
+  const ni = Math.floor(this.thread.z / this.constants.C!);
+  const i = Math.floor(this.thread.y / 2);
+  const qi = Math.floor(this.thread.x / 8);
+  const m = Math.floor((this.thread.x - qi * 8) / 2);
+  return r[ni * this.constants.H! + i]![qi]![(((this.thread.y - i * 2) * 2 + this.thread.x - qi * 8 - m * 2) * this.constants.CP! + this.thread.z - ni * this.constants.C!) * 4 + m]!;
+}
+
+/** `fromUpQuads` by a kernel, always: dense NCHW [n, cout, 2h, 2w] (a kernel argument [2w, 2h, n·cout]). */
+export const unUpQuadsOnDevice = async (rt: Runtime, r: Stored, n: number, cout: number, cp: number, h: number, w: number): Promise<Stored> => {
+  const q = Math.ceil(w / 4);
+  if (r.length !== n * h * q * 16 * cp) throw new Error(`fromUpQuads: ${r.length} values, expected ${n}×${h}×${q}×${16 * cp}`);
+  if (n * cout * h * w === 0) return new Float32Array(0);
+  const spec: KernelSpec = { op: 'upConv2.unquads', source: unUpQuadsKernel, output: [2 * w, 2 * h, n * cout], constants: { C: cout, CP: cp, H: h } };
+  return rt.compute(spec, [arg3d(r, 16 * cp, q, n * h)]);
+};
+
+/** `fromUpQuads` of a kernel result: a kernel when it is on the device (resident runtime), the host function otherwise. */
+export const unUpQuads = async (rt: Runtime, r: Stored, n: number, cout: number, cp: number, h: number, w: number): Promise<Stored> =>
+  isDeviceArray(r) ? unUpQuadsOnDevice(rt, r, n, cout, cp, h, w) : fromUpQuads(r, n, cout, cp, h, w);

@@ -5,7 +5,7 @@
  * N·B partials of each output. Short float32 sums are both faster (many threads) and more
  * accurate (error grows with the length of each sequential sum) than one Ho·Wo-long loop.
  */
-import type { Tensor } from '../../tensor/tensor.js';
+import type { AnyTensor, Stored } from '../../tensor/device-tensor.js';
 import { arg3d, type KernelSpec, type Runtime } from '../../runtime/runtime.js';
 import type { KernelThis } from '../../runtime/gpujs.js';
 import { asArg } from '../elementwise.js';
@@ -35,10 +35,14 @@ function sumPartialsKernel(this: KernelThis, p: number[][][]): number {
   return s;
 }
 
-/** Sums `nb` consecutive blocks of `m` partials: out[i] = Σ_z partials[z·m + i]. */
-export const sumPartials = async (rt: Runtime, op: string, partials: Float32Array, m: number, nb: number): Promise<Float32Array> => {
+/**
+ * Sums `nb` consecutive blocks of `m` partials: out[i] = Σ_z partials[z·m + i], on the host
+ * (these are parameter gradients and loss sums: values a caller asks for). Partials on the
+ * device stay there until this last, small kernel.
+ */
+export const sumPartials = async (rt: Runtime, op: string, partials: Stored, m: number, nb: number): Promise<Float32Array> => {
   if (partials.length !== m * nb) throw new Error(`${op}: ${partials.length} partials, expected ${m}×${nb}`);
-  if (nb === 1) return partials;
+  if (nb === 1) return rt.read(partials);
   const spec: KernelSpec = { op: `${op}.sum`, source: sumPartialsKernel, output: [m], constants: { NB: nb } };
   return rt.run(spec, [arg3d(partials, m, nb, 1)]);
 };
@@ -64,8 +68,8 @@ function channelBlockSumKernel(this: KernelThis, dy: number[][][]): number {
   return s;
 }
 
-/** Σ over n, y, x of t[n, c, y, x] for each channel c (the bias gradient db). */
-export const channelSums = async (rt: Runtime, op: string, t: Tensor): Promise<Float32Array> => {
+/** Σ over n, y, x of t[n, c, y, x] for each channel c (the bias gradient db), on the host. */
+export const channelSums = async (rt: Runtime, op: string, t: AnyTensor): Promise<Float32Array> => {
   const [n, c, h, w] = t.shape;
   const cp = lanes(c);
   const { r, b } = rowBlocks(h, w, cp, n);
@@ -75,7 +79,7 @@ export const channelSums = async (rt: Runtime, op: string, t: Tensor): Promise<F
     output: [cp, 1, n * b],
     constants: { C: c, B: b, R: r, H: h, W: w },
   };
-  const partials = await rt.run(spec, [asArg(t)]);
+  const partials = await rt.compute(spec, [asArg(t)]);
   const sums = await sumPartials(rt, op, partials, cp, n * b);
   return sums.slice(0, c);
 };
