@@ -62,6 +62,9 @@ export interface MemoryGrowth {
   /** Compiled kernels at the early reading and at the end (a growing cache would leak). */
   readonly kernelsEarly: number;
   readonly kernelsEnd: number;
+  /** On a resident runtime (webgpu): all GPU buffer memory gpu.js holds, MiB (null elsewhere). */
+  readonly gpuEarlyMiB: number | null;
+  readonly gpuEndMiB: number | null;
   /** Whether `global.gc` (node --expose-gc) was called before each reading. */
   readonly gcForced: boolean;
   /** RSS every 10 steps (and at the readings): [step, MiB]. */
@@ -159,11 +162,12 @@ export const memoryGrowth = async (rt: Runtime, t: ModelTarget, steps: number, o
   const earlyStep = n >= 20 ? 10 : Math.max(1, Math.floor(n / 2));
   const step = trainStepper(rt, t);
   const trace: [number, number][] = [];
-  let early = { rss: 0, heap: 0, kernels: 0 };
+  let early = { rss: 0, heap: 0, kernels: 0, gpu: 0 };
   let gcForced = false;
   const reading = () => {
     gcForced = gcIfExposed();
-    return { rss: rssMiB(), heap: process.memoryUsage().heapUsed / 2 ** 20, kernels: rt.stats().kernels };
+    const stats = rt.stats();
+    return { rss: rssMiB(), heap: process.memoryUsage().heapUsed / 2 ** 20, kernels: stats.kernels, gpu: stats.gpuBytes / 2 ** 20 };
   };
   for (let i = 1; i <= n; i++) {
     await step(i);
@@ -185,6 +189,8 @@ export const memoryGrowth = async (rt: Runtime, t: ModelTarget, steps: number, o
     heapEndMiB: end.heap,
     kernelsEarly: early.kernels,
     kernelsEnd: end.kernels,
+    gpuEarlyMiB: rt.resident ? early.gpu : null,
+    gpuEndMiB: rt.resident ? end.gpu : null,
     gcForced,
     trace,
   };

@@ -93,6 +93,7 @@ const memoryLine = (m: MemoryGrowth): string =>
   `memory growth (${m.preset} ${m.tile}, ${m.steps} training steps): RSS ${m.rssEarlyMiB.toFixed(0)} MiB after ${m.earlyStep} → ` +
   `${m.rssEndMiB.toFixed(0)} MiB after ${m.steps} (${m.growthPct >= 0 ? '+' : ''}${m.growthPct.toFixed(1)}%); ` +
   `JS heap ${m.heapEarlyMiB.toFixed(0)} → ${m.heapEndMiB.toFixed(0)} MiB; kernels ${m.kernelsEarly} → ${m.kernelsEnd}` +
+  (m.gpuEarlyMiB !== null && m.gpuEndMiB !== null ? `; GPU buffers ${m.gpuEarlyMiB.toFixed(1)} → ${m.gpuEndMiB.toFixed(1)} MiB` : '') +
   (m.gcForced ? '; gc forced before readings' : '; run with node --expose-gc to force gc before readings');
 
 /** The whole report as text. */
