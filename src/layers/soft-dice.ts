@@ -76,12 +76,12 @@ const checkShapes = (logits: Shape, labels: Shape): void => {
 };
 
 /** Per-class sums in float64: I_k = Σ p_k y_k, S_k = Σ p_k + Σ y_k + ε, D_k = (2 I_k + ε) / S_k. */
-interface DiceSums {
+export interface DiceSums {
   readonly s: Float64Array;
   readonly d: Float64Array;
 }
 
-const diceSums = (probs: ArrayLike<number>, labels: ArrayLike<number>, [n, k, h, w]: Shape): DiceSums => {
+export const diceSums = (probs: ArrayLike<number>, labels: ArrayLike<number>, [n, k, h, w]: Shape): DiceSums => {
   const plane = h * w;
   const inter = new Float64Array(k);
   const sumP = new Float64Array(k);
@@ -138,16 +138,23 @@ function termsKernel(this: KernelThis, probs: number[][][], labels: number[][][]
  * The per-class sums of the probabilities `probs` and labels: on the device on a resident
  * runtime (only the 3K sums are read back), on the host in float64 elsewhere (see the header).
  */
-const diceSumsOf = async (rt: Runtime, probs: AnyTensor, labels: AnyTensor): Promise<DiceSums> => {
-  const [n, k, h, w] = probs.shape;
-  if (rt.resident) {
+/**
+ * The per-class sums on the device (the resident path, header): the terms kernel and a two-stage
+ * float32 sum; only 3K numbers come back. Exported so it is tested on every backend.
+ */
+export const diceSumsOnDevice = (rt: Runtime, probs: AnyTensor, labels: AnyTensor): Promise<DiceSums> =>
+  rt.scope(async () => {
+    const [n, k, h, w] = probs.shape;
     const spec: KernelSpec = { op: `${OP}.terms`, source: termsKernel, output: [w, h, n * 3 * k], constants: { K: k } };
     const terms = tensorOf([n, 3 * k, h, w], await rt.compute(spec, [asArg(probs), asArg(labels)]));
     const sums = await channelSums(rt, `${OP}.classSums`, terms);
     return diceOf(sums.subarray(k, 2 * k), sums.subarray(0, k), sums.subarray(2 * k, 3 * k), k);
-  }
-  return diceSums((await readTensor(rt, probs)).data, (await readTensor(rt, labels)).data, probs.shape);
-};
+  });
+
+const diceSumsOf = async (rt: Runtime, probs: AnyTensor, labels: AnyTensor): Promise<DiceSums> =>
+  rt.resident
+    ? diceSumsOnDevice(rt, probs, labels)
+    : diceSums((await readTensor(rt, probs)).data, (await readTensor(rt, labels)).data, probs.shape);
 
 const lossOf = ({ d }: DiceSums, k: number): number => {
   let sum = 0;

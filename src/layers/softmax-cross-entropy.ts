@@ -37,14 +37,14 @@
  * Labels are validated on the host before any kernel runs.
  */
 import { softmaxCrossEntropyShape } from '../tensor/shape.js';
-import type { Tensor } from '../tensor/tensor.js';
+import type { Shape, Tensor } from '../tensor/tensor.js';
 import { unsafeTensor } from '../tensor/tensor.js';
 import type { Tensor64 } from '../tensor/tensor64.js';
-import { readTensor, tensorOf } from '../tensor/device-tensor.js';
+import { readTensor, tensorOf, type AnyTensor } from '../tensor/device-tensor.js';
 import type { OpRule } from '../autodiff/op.js';
 import { OpShapeError, shapeOrThrow } from '../autodiff/op.js';
 import type { KernelThis } from '../runtime/gpujs.js';
-import { arg1d, type KernelSpec } from '../runtime/runtime.js';
+import { arg1d, type KernelSpec, type Runtime } from '../runtime/runtime.js';
 import { asArg, runPointwise } from './elementwise.js';
 import { channelSums } from './conv/reduce.js';
 
@@ -179,25 +179,35 @@ function vjpKernel(this: KernelThis, probs: number[][][], labels: number[][][], 
   return g[0]! * weights[n]![this.thread.y]![this.thread.x]! * d;
 }
 
+const pixelLossSpec = ([n, k, h, w]: Shape): KernelSpec => ({ op: `${OP}.pixelLoss`, source: pixelLossKernel, output: [w, h, n], constants: { K: k } });
+
+/** Σ_x w(x)·(log s + (m − a_ℓ)): the per-pixel kernel, read back and summed in float64 (CPU-side backends). */
+const pixelLossSumOnHost = async (rt: Runtime, logits: AnyTensor, labels: AnyTensor, weights: AnyTensor): Promise<number> => {
+  let num = 0;
+  for (const v of await rt.run(pixelLossSpec(logits.shape), [asArg(logits), asArg(labels), asArg(weights)])) num += v;
+  return num;
+};
+
+/**
+ * The same sum on the device (the resident path, header): the per-pixel map stays there and
+ * only its two-stage float32 sum comes back. Exported so it is tested on every backend.
+ */
+export const pixelLossSumOnDevice = (rt: Runtime, logits: AnyTensor, labels: AnyTensor, weights: AnyTensor): Promise<number> =>
+  rt.scope(async () => {
+    const [n, , h, w] = logits.shape;
+    const perPixel = tensorOf([n, 1, h, w], await rt.compute(pixelLossSpec(logits.shape), [asArg(logits), asArg(labels), asArg(weights)]));
+    return (await channelSums(rt, `${OP}.lossSum`, perPixel))[0]!;
+  });
+
 export const softmaxCrossEntropy: OpRule<'softmaxCrossEntropy'> = {
   forward: async (rt, [logits, labels, weights]) => {
     const shape = shapeOrThrow(softmaxCrossEntropyShape(logits.shape, labels.shape, weights.shape));
-    const [n, k, h, w] = logits.shape;
+    const k = logits.shape[1];
     checkLabels(OP, await readTensor(rt, labels), k);
     const den = weightSum(await readTensor(rt, weights));
     const constants = { K: k };
     const probs = await runPointwise(rt, `${OP}.softmax`, softmaxKernel, logits.shape, [logits], constants);
-    const spec: KernelSpec = { op: `${OP}.pixelLoss`, source: pixelLossKernel, output: [w, h, n], constants };
-    const args = [asArg(logits), asArg(labels), asArg(weights)];
-    let num = 0;
-    if (rt.resident) {
-      // The per-pixel map stays on the device; only its float32 sum comes back (header).
-      const perPixel = tensorOf([n, 1, h, w], await rt.compute(spec, args));
-      num = (await channelSums(rt, `${OP}.lossSum`, perPixel))[0]!;
-    } else {
-      const perPixel = await rt.run(spec, args);
-      for (const v of perPixel) num += v;
-    }
+    const num = await (rt.resident ? pixelLossSumOnDevice : pixelLossSumOnHost)(rt, logits, labels, weights);
     return { out: unsafeTensor(shape, Float32Array.of(num / den)), saved: { probs } };
   },
   vjp: async (rt, dy, [logits, labels, weights], _out, _attrs, { probs }) => {

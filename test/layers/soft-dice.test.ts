@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { DICE_EPS, softDice as softDiceRule, softDiceRef, softDiceRefVjp } from '../../src/layers/soft-dice.js';
+import { DICE_EPS, diceSums, diceSumsOnDevice, softDice as softDiceRule, softDiceRef, softDiceRefVjp } from '../../src/layers/soft-dice.js';
+import { uploadTensor } from '../../src/tensor/device-tensor.js';
 import { softmaxCrossEntropyRef, softmaxRef } from '../../src/layers/softmax-cross-entropy.js';
 import { maxErrors, to64, type Tensor64 } from '../../src/tensor/tensor64.js';
 import { directionalCheck } from '../../src/autodiff/gradcheck.js';
@@ -70,6 +71,25 @@ const directFormula = (c: Case): number => {
 // |gradient|: the per-class coefficients α_k, D_k are rounded to float32 (2^-24 relative) and
 // the kernel forms p_j Σ_k p_k (g_j − g_k), whose differences are exact to ~2^-24 · max |g|.
 describe.each(testBackends)('softDice on %s', (backend) => {
+  // The resident runtime's per-class sums (terms kernel + two-stage float32 sum on the device),
+  // run on every backend against the float64 host sums. Tolerance: relative 1e-5 on S_k and D_k.
+  it('the on-device per-class sums equal the float64 host sums', async () => {
+    const rt = await runtimeFor(backend);
+    await fc.assert(
+      fc.asyncProperty(shapeArb, fc.integer(), async (s, seed) => {
+        const c = makeCase(s, seed);
+        const probs: Tensor = { shape: c.logits.shape, data: Float32Array.from(softmaxRef(as64(c.logits)).data) };
+        const dev = await diceSumsOnDevice(rt, await uploadTensor(rt, probs), await uploadTensor(rt, c.labels));
+        const ref = diceSums(probs.data, c.labels.data, probs.shape);
+        for (let k = 1; k < s[1]; k++) {
+          expect(Math.abs(dev.s[k]! - ref.s[k]!) / ref.s[k]!).toBeLessThan(1e-5);
+          expect(Math.abs(dev.d[k]! - ref.d[k]!) / ref.d[k]!).toBeLessThan(1e-5);
+        }
+      }),
+      { numRuns: 10 },
+    );
+  });
+
   it('loss, probs and VJP match the float64 reference; inputs are not mutated', async () => {
     const rt = await runtimeFor(backend);
     await fc.assert(

@@ -5,7 +5,9 @@ import {
   softmaxCrossEntropyRef,
   softmaxCrossEntropyRefVjp,
   softmaxRef,
+  pixelLossSumOnDevice,
 } from '../../src/layers/softmax-cross-entropy.js';
+import { uploadTensor } from '../../src/tensor/device-tensor.js';
 import { maxErrors, type Tensor64 } from '../../src/tensor/tensor64.js';
 import { directionalCheck } from '../../src/autodiff/gradcheck.js';
 import { rng } from '../../src/tensor/random.js';
@@ -68,6 +70,30 @@ const directFormula = (c: Case): number => {
 // [0, 1], float32 exp/divide). Gradient: max error ≤ 1e-5 · max |gradient| (float32 p − 1 has
 // absolute error ~2^-24, relative to the largest entry w·|p − onehot|/Σw).
 describe.each(testBackends)('softmaxCrossEntropy on %s', (backend) => {
+  // The resident runtime's reduction (per-pixel kernel + two-stage float32 sum on the device),
+  // run on every backend. Tolerance: relative 1e-5 (float32 terms, sums of ≤ 4096 positive terms).
+  it('the on-device loss sum Σ w·(−log p_ℓ) equals the float64 reference', async () => {
+    const rt = await runtimeFor(backend);
+    await fc.assert(
+      fc.asyncProperty(shapeArb, fc.integer(), async (s, seed) => {
+        const c = makeCase(s, seed);
+        const [l, y, w] = await Promise.all([c.logits, c.labels, c.weights].map((t) => uploadTensor(rt, t)));
+        const sum = await pixelLossSumOnDevice(rt, l!, y!, w!);
+        const [l64, y64, w64] = as64s(c);
+        const den = w64.data.reduce((a, b) => a + b, 0);
+        const ref = softmaxCrossEntropyRef(l64, y64, w64).data[0]! * den;
+        expect(Math.abs(sum - ref) / Math.abs(ref)).toBeLessThan(1e-5);
+      }),
+      { numRuns: 10 },
+    );
+    // And at the paper's output tile (150 k pixels: the longest device sum in training).
+    const c = makeCase([1, 2, 388, 388], 5);
+    const [l, y, w] = await Promise.all([c.logits, c.labels, c.weights].map((t) => uploadTensor(rt, t)));
+    const [l64, y64, w64] = as64s(c);
+    const ref = softmaxCrossEntropyRef(l64, y64, w64).data[0]! * w64.data.reduce((a, b) => a + b, 0);
+    expect(Math.abs((await pixelLossSumOnDevice(rt, l!, y!, w!)) - ref) / ref).toBeLessThan(1e-5);
+  });
+
   it('loss, probs and VJP match the float64 reference', async () => {
     const rt = await runtimeFor(backend);
     await fc.assert(
