@@ -33,6 +33,18 @@ export interface Timing {
 }
 
 /**
+ * `f` followed by a wait for the GPU: on a resident runtime a kernel call returns when it is
+ * submitted, so a timed call must wait for the queue to time the work (immediate elsewhere).
+ */
+export const synced =
+  <A>(rt: Runtime, f: (i: number) => Promise<A>) =>
+  async (i: number): Promise<A> => {
+    const r = await f(i);
+    await rt.sync();
+    return r;
+  };
+
+/**
  * Times `f`: one first call (compile), then `reps` further calls (at least 1).
  * `f` receives the call index (0 = the first call) so that stateful work (an optimiser
  * chain) can thread its state through a closure.
@@ -68,14 +80,11 @@ export const kernelClock = (inner: Runtime): KernelClock => {
       booked.set(spec.op, (booked.get(spec.op) ?? 0) + performance.now() - t0);
     }
   };
-  // On a resident runtime a kernel call returns at submission: wait for the GPU queue, so
-  // the time booked is the kernel's.
+  // Waits for the GPU on a resident runtime (`synced`), so the time booked is the kernel's.
   const compute = async (spec: KernelSpec, args: Parameters<Runtime['compute']>[1]): ReturnType<Runtime['compute']> => {
     const t0 = performance.now();
     try {
-      const r = await inner.compute(spec, args);
-      await inner.sync();
-      return r;
+      return await synced(inner, () => inner.compute(spec, args))(0);
     } finally {
       booked.set(spec.op, (booked.get(spec.op) ?? 0) + performance.now() - t0);
     }

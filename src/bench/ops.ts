@@ -20,7 +20,7 @@ import type { AnyTensor } from '../tensor/device-tensor.js';
 import { size } from '../tensor/tensor.js';
 import { rng } from '../tensor/random.js';
 import { convFlop, upConvFlop } from './flops.js';
-import { gflops, kernelClock, median, timeCalls, timeOnce, type Timing } from './measure.js';
+import { gflops, kernelClock, median, synced, timeCalls, timeOnce, type Timing } from './measure.js';
 
 /** One measured item. `flop` (compute-bound ops) or `bytes` (memory-bound ops) may be null. */
 export interface OpRow {
@@ -95,10 +95,7 @@ const vjpRows = async (
   const clock = kernelClock(rt);
   const calls: { total: number; p: VjpParts }[] = [];
   for (let i = 0; i <= Math.max(1, reps); i++) {
-    const { ms } = await timeOnce(async () => {
-      await call(clock.rt);
-      await rt.sync();
-    });
+    const { ms } = await timeOnce(() => synced(rt, () => call(clock.rt))(i));
     calls.push({ total: ms, p: parts(prefix, clock.take(), ms) });
   }
   const [first, ...steady] = calls;
@@ -125,10 +122,12 @@ const convCase = async (rt: Runtime, cin: number, cout: number, h: number, reps:
   const flop = convFlop(cin, cout, 3, ho, ho);
   const shape = `${cin}→${cout}, ${h}²→${ho}²`;
   let out: AnyTensor | undefined;
-  const fwd = await timeCalls(async () => {
-    out = (await rules.conv2d.forward(rt, [x, w, b], { pad: 0 })).out;
-    await rt.sync();
-  }, reps);
+  const fwd = await timeCalls(
+    synced(rt, async () => {
+      out = (await rules.conv2d.forward(rt, [x, w, b], { pad: 0 })).out;
+    }),
+    reps,
+  );
   const dy = randomTensor(out!.shape, 3);
   const vjp = await vjpRows(rt, 'conv2d', 'conv 3×3', shape, flop, (r) => rules.conv2d.vjp(r, dy, [x, w, b], out!, { pad: 0 }, null), reps);
   return [row('conv 3×3 forward', shape, fwd, flop, null), ...vjp];
@@ -142,10 +141,12 @@ const upConvCase = async (rt: Runtime, cin: number, cout: number, h: number, rep
   const flop = upConvFlop(cin, cout, 2 * h, 2 * h);
   const shape = `${cin}→${cout}, ${h}²→${2 * h}²`;
   let out: AnyTensor | undefined;
-  const fwd = await timeCalls(async () => {
-    out = (await rules.upConv2.forward(rt, [x, w, b], {})).out;
-    await rt.sync();
-  }, reps);
+  const fwd = await timeCalls(
+    synced(rt, async () => {
+      out = (await rules.upConv2.forward(rt, [x, w, b], {})).out;
+    }),
+    reps,
+  );
   const dy = randomTensor(out!.shape, 6);
   const vjp = await vjpRows(rt, 'upConv2', 'up-conv 2×2', shape, flop, (r) => rules.upConv2.vjp(r, dy, [x, w, b], out!, {}, null), reps);
   return [row('up-conv 2×2 forward', shape, fwd, flop, null), ...vjp];
@@ -155,15 +156,14 @@ const upConvCase = async (rt: Runtime, cin: number, cout: number, h: number, rep
 const poolCase = async (rt: Runtime, c: number, h: number, reps: number): Promise<OpRow[]> => {
   const x = randomTensor([1, c, h, h], 7);
   let out: AnyTensor | undefined;
-  const fwd = await timeCalls(async () => {
-    out = (await rules.maxPool2.forward(rt, [x], {})).out;
-    await rt.sync();
-  }, reps);
+  const fwd = await timeCalls(
+    synced(rt, async () => {
+      out = (await rules.maxPool2.forward(rt, [x], {})).out;
+    }),
+    reps,
+  );
   const dy = randomTensor(out!.shape, 8);
-  const vjp = await timeCalls(async () => {
-    await rules.maxPool2.vjp(rt, dy, [x], out!, {}, null);
-    await rt.sync();
-  }, reps);
+  const vjp = await timeCalls(synced(rt, () => rules.maxPool2.vjp(rt, dy, [x], out!, {}, null)), reps);
   const shape = `${dims(x.shape)}→${dims(out!.shape)}`;
   const xb = 4 * size(x.shape);
   const yb = 4 * size(out!.shape);
@@ -182,10 +182,7 @@ const lossCase = async (rt: Runtime, k: number, h: number, reps: number): Promis
     fw = await rules.softmaxCrossEntropy.forward(rt, inputs, {});
   }, reps);
   const one: Tensor = { shape: [1, 1, 1, 1], data: Float32Array.of(1) };
-  const vjp = await timeCalls(async () => {
-    await rules.softmaxCrossEntropy.vjp(rt, one, inputs, fw!.out, {}, fw!.saved);
-    await rt.sync();
-  }, reps);
+  const vjp = await timeCalls(synced(rt, () => rules.softmaxCrossEntropy.vjp(rt, one, inputs, fw!.out, {}, fw!.saved)), reps);
   const shape = dims(logits.shape);
   const lb = 4 * size(logits.shape);
   const pb = 4 * h * h;

@@ -49,25 +49,25 @@ export const bufferView = (h: RawBufferResult, dims: readonly number[]): RawBuff
   return new Ctor({ buffer: f.buffer, output: [...dims], componentCount: 1, context: f.context, kernel: f.kernel });
 };
 
-/** Resolves when the GPU has finished all work submitted so far on the result's device. */
-export const queueDone = (h: RawBufferResult): Promise<void> =>
-  ((h as BufferResultFields).context as { device: { queue: { onSubmittedWorkDone(): Promise<void> } } }).device.queue.onSubmittedWorkDone();
-
 interface GpuBufferLike {
   readonly size: number;
   destroy(): void;
 }
-interface GpuDeviceLike {
+/** The WebGPU device (Dawn's GPUDevice), as far as the runtime uses it. */
+export interface GpuDeviceLike {
   createBuffer(descriptor: { size: number }): GpuBufferLike;
+  readonly queue: { onSubmittedWorkDone(): Promise<void> };
 }
 
+/** The device a pipeline result lives on. */
+export const deviceOf = (h: RawBufferResult): GpuDeviceLike => ((h as BufferResultFields).context as { device: GpuDeviceLike }).device;
+
 /**
- * Counts the bytes of every GPU buffer created on the result's device from now on and not yet
+ * Counts the bytes of every GPU buffer created on the device from now on and not yet
  * destroyed — kernel outputs, argument uploads, staging buffers for readback: the device
  * memory gpu.js holds. Wraps the device's createBuffer once.
  */
-export const trackDeviceMemory = (h: RawBufferResult): (() => number) => {
-  const device = ((h as BufferResultFields).context as { device: GpuDeviceLike }).device;
+export const trackDeviceMemory = (device: GpuDeviceLike): (() => number) => {
   let bytes = 0;
   const create = device.createBuffer.bind(device);
   device.createBuffer = (descriptor) => {

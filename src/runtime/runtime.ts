@@ -23,7 +23,7 @@
  * await rt.dispose();
  */
 import { cpus } from 'node:os';
-import { bufferView, gpujs, queueDone, trackDeviceMemory, type KernelSource, type RawBufferResult, type RawGPU, type RawKernel, type RawOutput, type KernelSettings } from './gpujs.js';
+import { bufferView, deviceOf, gpujs, trackDeviceMemory, type GpuDeviceLike, type KernelSource, type RawBufferResult, type RawGPU, type RawKernel, type RawOutput, type KernelSettings } from './gpujs.js';
 import { isDeviceArray, type DeviceArray, type Stored } from '../tensor/device-tensor.js';
 import { BackendError, backendOfKernelClass, chooseBackend, createGpu, type BackendName } from './backend.js';
 
@@ -170,7 +170,7 @@ export const createRuntime = async (opts: RuntimeOptions = {}): Promise<Runtime>
   const self = {};
   const live = new Set<DeviceBuffer>();
   const scopes: Set<DeviceBuffer>[] = [];
-  let anyResult: RawBufferResult | undefined;
+  let gpuDevice: GpuDeviceLike | undefined;
   let gpuBytes = (): number => 0;
   let readBytes = 0;
   let sharedPool: unknown;
@@ -241,7 +241,7 @@ export const createRuntime = async (opts: RuntimeOptions = {}): Promise<Runtime>
     const [x = 1, y = 1, z = 1] = h.output;
     const flat = h.componentCount === 1 ? h : bufferView(h, [x * h.componentCount, y, z]);
     if (flat !== h) h.delete();
-    anyResult ??= bufferView(flat, flat.output);
+    gpuDevice ??= deviceOf(flat);
     const b = new DeviceBuffer(length, flat, self);
     live.add(b);
     scopes[scopes.length - 1]?.add(b);
@@ -341,11 +341,11 @@ export const createRuntime = async (opts: RuntimeOptions = {}): Promise<Runtime>
     throw new BackendError(`backend '${backend}' was requested but gpu.js ran the probe kernel on '${actual ?? 'an unknown backend'}' with result [${Array.from(probeOut).join(', ')}]`);
   }
 
-  if (anyResult) gpuBytes = trackDeviceMemory(anyResult);
+  if (gpuDevice) gpuBytes = trackDeviceMemory(gpuDevice);
   readBytes = 0;
 
   const sync = async (): Promise<void> => {
-    if (anyResult) await queueDone(anyResult);
+    await gpuDevice?.queue.onSubmittedWorkDone();
   };
 
   return {
@@ -370,7 +370,6 @@ export const createRuntime = async (opts: RuntimeOptions = {}): Promise<Runtime>
       if (disposed) return;
       disposed = true;
       for (const b of [...live]) free(b);
-      anyResult?.delete();
       cache.clear();
       await gpu.destroy();
     },
