@@ -48,12 +48,12 @@
 import { conv1x1Shape, conv2dShape } from '../tensor/shape.js';
 import { sameShape, unsafeTensor, type Shape } from '../tensor/tensor.js';
 import type { Tensor64 } from '../tensor/tensor64.js';
-import { readTensor, storedOf, tensorOf, type AnyTensor, type Stored } from '../tensor/device-tensor.js';
+import { readTensor, tensorOf, type AnyTensor, type Stored } from '../tensor/device-tensor.js';
 import { OpShapeError, shapeOrThrow, type OpRule } from '../autodiff/op.js';
 import { arg1d, arg3d, type KernelSpec, type Runtime } from '../runtime/runtime.js';
 import type { KernelSource, KernelThis } from '../runtime/gpujs.js';
 import { showShape } from '../tensor/shape-error.js';
-import { asArg } from './elementwise.js';
+import { asArg, checkData } from './elementwise.js';
 import { lanes, padPlanesOf, padVector, stack, unquads } from './conv/layout.js';
 import { channelSums, rowBlocks, sumPartials } from './conv/reduce.js';
 
@@ -448,12 +448,6 @@ const convDw = async (rt: Runtime, x: AnyTensor, dy: AnyTensor, k: number, pad: 
   const dw = new Float32Array(cout * j);
   for (let o = 0; o < cout; o++) for (let col = 0; col < j; col++) dw[o * j + col] = s[((col >> 2) * cp + o) * 4 + (col & 3)]!;
   return dw;
-};
-
-const checkData = (op: string, t: AnyTensor, name: string): void => {
-  const len = t.shape[0] * t.shape[1] * t.shape[2] * t.shape[3];
-  const have = storedOf(t).length;
-  if (have !== len) throw new OpShapeError(`${op}: ${name} ${showShape(t.shape)} holds ${have} values, expected ${len}`);
 };
 
 /** The output shape; a 1×1 unpadded conv is the paper's final layer and its errors name conv1x1. */

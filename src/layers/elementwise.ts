@@ -4,7 +4,9 @@
  * 2^24 even for a 64×570×570 activation (20.8 M values), where a flat float32 index on
  * webasm/GL would read the wrong element (notes trap 1).
  */
-import type { Shape } from '../tensor/tensor.js';
+import { size, type Shape } from '../tensor/tensor.js';
+import { showShape } from '../tensor/shape-error.js';
+import { OpShapeError } from '../autodiff/op.js';
 import { storedOf, tensorOf, type AnyTensor } from '../tensor/device-tensor.js';
 import { arg3d, type Arg, type KernelSpec, type Runtime } from '../runtime/runtime.js';
 import type { KernelSource } from '../runtime/gpujs.js';
@@ -23,4 +25,10 @@ export const runPointwise = async (
 ): Promise<AnyTensor> => {
   const spec: KernelSpec = { op, source, output: [shape[3], shape[2], shape[0] * shape[1]], constants };
   return tensorOf(shape, await rt.compute(spec, args.map(asArg)));
+};
+
+/** Throws OpShapeError unless the tensor holds as many values as its shape says (names op and input). */
+export const checkData = (op: string, t: AnyTensor, name: string): void => {
+  const have = storedOf(t).length;
+  if (have !== size(t.shape)) throw new OpShapeError(`${op}: ${name} ${showShape(t.shape)} holds ${have} values, expected ${size(t.shape)}`);
 };

@@ -28,11 +28,12 @@
 import { upConv2Shape } from '../tensor/shape.js';
 import { sameShape, unsafeTensor } from '../tensor/tensor.js';
 import type { Tensor64 } from '../tensor/tensor64.js';
-import { readTensor, storedOf, tensorOf, type AnyTensor } from '../tensor/device-tensor.js';
+import { readTensor, tensorOf, type AnyTensor } from '../tensor/device-tensor.js';
 import { OpShapeError, shapeOrThrow, type OpRule } from '../autodiff/op.js';
 import { arg1d, arg3d, type KernelSpec, type Runtime } from '../runtime/runtime.js';
 import type { KernelThis } from '../runtime/gpujs.js';
 import { showShape } from '../tensor/shape-error.js';
+import { checkData } from './elementwise.js';
 import { lanes, stack, unquads, unUpQuads } from './conv/layout.js';
 import { channelSums, rowBlocks, sumPartials } from './conv/reduce.js';
 
@@ -208,12 +209,6 @@ function upConv2DwKernel(this: KernelThis, x: number[][][], dy: number[][][]): n
 }
 
 // ---------------------------------------------------------------- host side
-
-const checkData = (op: string, t: AnyTensor, name: string): void => {
-  const len = t.shape[0] * t.shape[1] * t.shape[2] * t.shape[3];
-  const have = storedOf(t).length;
-  if (have !== len) throw new OpShapeError(`${op}: ${name} ${showShape(t.shape)} holds ${have} values, expected ${len}`);
-};
 
 /** dw [Cin, Cout, 2, 2] by the two-stage row-block reduction. */
 const upConv2Dw = async (rt: Runtime, x: AnyTensor, dy: AnyTensor): Promise<Float32Array> => {
