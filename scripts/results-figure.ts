@@ -8,15 +8,17 @@
  *     --images ../shared/data/isbi2012/images --labels ../shared/data/isbi2012/labels \
  *     --stem 22 --out docs/isbi2012-small-result.png [--instances] [--scale 2]
  */
-import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadEntry, openDataset } from '../src/data/dataset.js';
+import { image } from '../src/data/image.js';
+import { encodeRgbPng } from '../src/data/png.js';
 import { weightMap } from '../src/data/weight-map.js';
 import { displayGrey, overlayRaster } from '../src/infer/outputs.js';
 import { segmentImage } from '../src/infer/tiles.js';
 import { loadCheckpoint } from '../src/unet/checkpoint.js';
 import { createRuntime } from '../src/runtime/runtime.js';
-import { BLACK, draw, encodePng, heatmap, raster, sideBySide, textHeight, upscale, type Raster } from '../src/plot/index.js';
+import { writeFileAtomic } from '../src/io/atomic.js';
+import { BLACK, draw, heatmap, raster, rasterOf, sideBySide, textHeight, upscale, type Raster } from '../src/plot/index.js';
 
 const { values } = parseArgs({
   options: {
@@ -51,7 +53,7 @@ try {
   const seg = await segmentImage(rt, model, e.image, { keep: 'none' });
   const { width, height } = e.image;
   const grey = displayGrey(e.image);
-  const input: Raster = { width, height, data: Uint8Array.from({ length: 3 * width * height }, (_, i) => Math.round(255 * grey[Math.floor(i / 3)]!)) };
+  const input = rasterOf(image(width, height, 1, grey.map((v) => 255 * v)));
   let maxW = 0;
   for (const v of w.data) maxW = Math.max(maxW, v);
   const panels = [
@@ -59,7 +61,7 @@ try {
     captioned(upscale(heatmap(w.data, width, height, { min: 0, max: maxW }), scale), `weight map w(x), 0 to ${maxW.toFixed(1)}`),
     captioned(upscale(overlayRaster(e.image, seg.labels, e.labels.classes.data), scale), 'prediction vs truth'),
   ];
-  writeFileSync(need('out'), encodePng(sideBySide(panels, 12)));
+  writeFileAtomic(need('out'), encodeRgbPng(sideBySide(panels, 12)));
   console.log(`wrote ${need('out')} (${rt.backend})`);
 } finally {
   await rt.dispose();

@@ -1,5 +1,5 @@
 /**
- * Safetensors files on disk: atomic writes (see `atomic.ts`) and validated reads (see
+ * Safetensors files on disk: atomic writes (see `src/io/atomic.ts`) and validated reads (see
  * `safetensors.ts`), as fp-ts `TaskEither`s whose Left is a CheckpointError naming the file.
  *
  * @example
@@ -11,7 +11,7 @@ import { readFile } from 'node:fs/promises';
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
-import { writeFileAtomic } from './atomic.js';
+import { AtomicWriteError, writeFileAtomic } from '../io/atomic.js';
 import { CheckpointError, checkpointError } from './checkpoint-error.js';
 import { decodeSafetensors, encodeSafetensors, type Safetensors, type TensorTable } from './safetensors.js';
 
@@ -33,7 +33,13 @@ export const writeSafetensorsFile = (
       (e) => (e instanceof CheckpointError ? new CheckpointError(path, e.detail) : checkpointError(path, 'cannot encode')(e)),
     ),
     TE.fromEither,
-    TE.chain((bytes) => writeFileAtomic(path, bytes)),
+    // a thunk, so the write happens when the task runs, not when it is built
+    TE.chain((bytes) => async () =>
+      E.tryCatch(
+        () => writeFileAtomic(path, bytes),
+        (e) => (e instanceof AtomicWriteError ? new CheckpointError(path, e.detail) : checkpointError(path, 'cannot write')(e)),
+      ),
+    ),
   );
 
 /**

@@ -5,6 +5,11 @@
  * Intensities are kept raw on reading (0…255 for 8-bit, 0…65535 for 16-bit, floats as
  * stored) together with the file's bit depth; `normalize` turns them into network input.
  *
+ * Why not one type with plot's `Raster`: an `Image` is data for the network (any channel
+ * count, float values of any range, planar), a `Raster` is an 8-bit interleaved RGB
+ * picture for people, drawn into by src/plot. Data becomes a picture one way only
+ * (`rasterOf`, `heatmap`, `overlay` in src/plot); no code turns a picture back into data.
+ *
  * @example
  * import { image, toTensor, normalize } from './image.js';
  * const img = image(2, 1, 1, Float32Array.of(0, 255));

@@ -1,7 +1,8 @@
 /**
  * The data module of unet-ts: images (PNG, TIFF), labels, data sets from folders, the
  * paper's weight map (Sec. 3, Eq. 2), augmentation (Sec. 3.1), mirror extrapolation,
- * random training tiles, synthetic cells and previews.
+ * random training tiles and synthetic cells. (Previews of training tiles, which need the
+ * model's geometry and plot's pictures, are in src/preview, above data.)
  *
  * @example
  * import { openDataset, loadEntry, trainingItem, weightMapCache, sampleTile } from './data/index.js';
@@ -9,8 +10,8 @@
 export { DataError } from './errors.js';
 export { image, toTensor, fromTensor, channel, luminance, normalize, maxValue } from './image.js';
 export type { Image, RawImage, NormalizeMode } from './image.js';
-export { decodePng, readPng, encodePng, writePng } from './png.js';
-export type { ReadOptions, WriteOptions } from './png.js';
+export { decodePng, readPng, encodePng, encodeRgbPng, writePng } from './png.js';
+export type { ReadOptions, RgbPixels, WriteOptions } from './png.js';
 export { decodeTiff, decodeTiffPages, readTiff, readTiffPages } from './tiff.js';
 export type { TiffOptions } from './tiff.js';
 export { readImageFile, readImage, decodeImage, isImageFile, IMAGE_EXTENSIONS } from './image-file.js';
@@ -41,6 +42,3 @@ export { sampleTile, sampleTileMap } from './tiles.js';
 export type { Sample, TileOptions, TrainingItem } from './tiles.js';
 export { synthetic } from './synthetic.js';
 export type { SyntheticOptions, SyntheticSample } from './synthetic.js';
-export { heatMap } from './colormap.js';
-export { preview } from './preview.js';
-export type { PreviewOptions } from './preview.js';

@@ -1,5 +1,6 @@
 /**
- * PNG reading and writing through pngjs, keeping raw intensities.
+ * The project's one PNG codec (through pngjs): raw intensities of data images in and out,
+ * and 8-bit RGB pictures (plot's `Raster`, see `encodeRgbPng`) out.
  *
  * Reading handles every PNG the standard allows: 1/2/4/8/16-bit grey, grey+alpha, RGB,
  * RGBA and palette images, interlaced or not. Values are not rescaled (`skipRescale`), so a
@@ -17,7 +18,7 @@
 import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
 import { PNG } from 'pngjs';
-import { writeFileAtomic } from './atomic.js';
+import { writeFileAtomic } from '../io/atomic.js';
 import { DataError, messageOf, shortName } from './errors.js';
 import { image, luminance, type Image, type RawImage } from './image.js';
 
@@ -145,6 +146,22 @@ export interface WriteOptions {
   readonly bitDepth?: 8 | 16;
 }
 
+/** 8-bit RGB pixels interleaved row by row (pixel (x, y) at data[3(y·width + x)] … +2), e.g. plot's `Raster`. */
+export interface RgbPixels {
+  readonly width: number;
+  readonly height: number;
+  readonly data: Uint8Array;
+}
+
+/** PNG bytes of interleaved samples, the layout PNG stores: the one encoder of both entry points. */
+const encodeSamples = (width: number, height: number, channels: 1 | 3, depth: 8 | 16, samples: Uint8Array | Uint16Array): Buffer => {
+  const colorType = channels === 1 ? 0 : 2;
+  const png = new PNG({ width, height, bitDepth: depth, colorType, inputColorType: colorType, inputHasAlpha: false });
+  // pngjs reads 16-bit input as host-order Uint16 over this buffer's ArrayBuffer.
+  png.data = Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength);
+  return PNG.sync.write(png, { bitDepth: depth, colorType, inputColorType: colorType, inputHasAlpha: false, deflateLevel: zlib.constants.Z_DEFAULT_COMPRESSION });
+};
+
 /**
  * Encodes a 1-channel (grey) or 3-channel (RGB) image as PNG bytes. Values are written as
  * they are, rounded and clamped to 0…2^bits − 1: scale them first (e.g. ×255) if needed.
@@ -167,15 +184,25 @@ export const encodePng = (img: Image, opts: WriteOptions = {}): Buffer => {
       packed[i * c + k] = v < 0 || Number.isNaN(v) ? 0 : v > max ? max : v;
     }
   }
-  const colorType = c === 1 ? 0 : 2;
-  const png = new PNG({ width: img.width, height: img.height, bitDepth: depth, colorType, inputColorType: colorType, inputHasAlpha: false });
-  // pngjs reads 16-bit input as host-order Uint16 over this buffer's ArrayBuffer.
-  png.data = Buffer.from(packed.buffer, 0, packed.byteLength);
-  return PNG.sync.write(png, { bitDepth: depth, colorType, inputColorType: colorType, inputHasAlpha: false, deflateLevel: zlib.constants.Z_DEFAULT_COMPRESSION });
+  return encodeSamples(img.width, img.height, c, depth, packed);
 };
 
 /**
- * Writes a grey (8/16-bit) or RGB (8-bit) PNG atomically (temp file + rename).
+ * Encodes 8-bit interleaved RGB pixels (a drawn picture: chart, overlay, heat map) as PNG
+ * bytes, without copying them into a float image first. Decode with `decodePng`.
+ *
+ * @example
+ * encodeRgbPng(raster(64, 64)); // a white 64×64 PNG
+ */
+export const encodeRgbPng = (p: RgbPixels): Buffer => {
+  if (p.data.length !== 3 * p.width * p.height) {
+    throw new DataError(`encodeRgbPng: ${p.data.length} bytes for ${p.width}×${p.height} pixels; expected ${3 * p.width * p.height} (3 per pixel)`);
+  }
+  return encodeSamples(p.width, p.height, 3, 8, p.data);
+};
+
+/**
+ * Writes a grey (8/16-bit) or RGB (8-bit) PNG atomically (see src/io/atomic.ts).
  *
  * @example
  * writePng('/tmp/mask.png', mask, { bitDepth: 16 });

@@ -13,11 +13,10 @@
  * writeOutputs('out', 'img01', image, seg, { instances: true }); // the paths written
  */
 import * as path from 'node:path';
-import { writeFileAtomic } from '../data/atomic.js';
+import { writeFileAtomic } from '../io/atomic.js';
 import { image, type Image } from '../data/image.js';
 import { connectedComponents, labelMap, type LabelMap } from '../data/labels.js';
-import { writePng } from '../data/png.js';
-import { encodePng as encodeRaster } from '../plot/png.js';
+import { encodeRgbPng, writePng } from '../data/png.js';
 import { overlay } from '../plot/overlay.js';
 import type { Raster } from '../plot/raster.js';
 import type { Segmentation } from './tiles.js';
@@ -106,7 +105,7 @@ export const writeOutputs = (dir: string, stem: string, img: Image, seg: Segment
   });
   writePng(file('labels'), image(width, height, 1, Float32Array.from(seg.labels)), { bitDepth: 8 });
   files.push(file('labels'));
-  writeFileAtomic(file('overlay'), encodeRaster(overlayRaster(img, seg.labels, opts.truth)));
+  writeFileAtomic(file('overlay'), encodeRgbPng(overlayRaster(img, seg.labels, opts.truth)));
   files.push(file('overlay'));
   if (!opts.instances) return { files };
   const { map, count } = instanceMap(seg.labels, width, height);

@@ -2,6 +2,13 @@
  * A tiny RGB raster and the few drawing primitives plots need: antialiased polylines,
  * filled rectangles and bitmap text (see `font.ts`). No canvas library.
  *
+ * Why a second image type next to data's `Image`: an `Image` is measured data (any channel
+ * count, raw float intensities of any bit depth, channel-planar like an NCHW tensor item);
+ * a `Raster` is a picture for people (always 8-bit RGB, interleaved as PNG and screens store
+ * it, so blending a colour into a pixel touches three adjacent bytes). Data becomes a
+ * picture once, one way, through `rasterOf` (or `heatmap`, `overlay`); nothing turns a
+ * picture back into data. Both are written by the one PNG codec, src/data/png.ts.
+ *
  * Drawing is pure from the outside: `draw(r, marks)` returns a new raster with the marks
  * painted in order, leaving `r` untouched (it paints into its own copy). Coordinates are
  * pixels, x to the right, y down; pixel (i, j) covers [i, i+1) × [j, j+1), so a 1-px line
@@ -21,6 +28,7 @@
  *   { kind: 'text', x: 5, y: 5, text: 'loss', color: [0, 0, 0] },
  * ]);
  */
+import type { Image } from '../data/image.js';
 import { ADVANCE, CAP_HEIGHT, GLYPH_HEIGHT, GLYPH_WIDTH, glyph, inked } from './font.js';
 
 /** A colour, each channel 0 … 255. */
@@ -213,6 +221,39 @@ export const upscale = (r: Raster, factor: number): Raster => {
       const from = 3 * (Math.floor(y / k) * r.width + Math.floor(x / k));
       for (let c = 0; c < 3; c++) out.data[3 * (y * out.width + x) + c] = r.data[from + c]!;
     }
+  }
+  return out;
+};
+
+/**
+ * A grey (1-channel) or RGB (3-channel) image as a picture: values rounded and clamped to
+ * 0 … 255 (scale them first), grey repeated into R, G and B.
+ *
+ * @example
+ * rasterOf(image(1, 1, 1, Float32Array.of(300))).data; // Uint8Array [255, 255, 255]
+ */
+export const rasterOf = (img: Image): Raster => {
+  if (img.channels !== 1 && img.channels !== 3) throw new RangeError(`rasterOf: ${img.channels} channels; expected 1 (grey) or 3 (RGB)`);
+  const n = img.width * img.height;
+  const data = new Uint8Array(3 * n);
+  for (let i = 0; i < n; i++) for (let c = 0; c < 3; c++) data[3 * i + c] = Math.min(255, Math.max(0, Math.round(img.data[(img.channels === 3 ? c * n : 0) + i]!)));
+  return { width: img.width, height: img.height, data };
+};
+
+/**
+ * A copy of `dst` with `src` copied in with its top-left corner at (x, y), clipped to `dst`.
+ *
+ * @example
+ * paste(raster(4, 4), raster(2, 2, BLACK), 1, 1); // a black 2×2 square in a white 4×4
+ */
+export const paste = (dst: Raster, src: Raster, x: number, y: number): Raster => {
+  const out: Raster = { width: dst.width, height: dst.height, data: dst.data.slice() };
+  const x0 = Math.max(0, x);
+  const x1 = Math.min(dst.width, x + src.width);
+  if (x1 <= x0) return out;
+  for (let j = Math.max(0, y); j < Math.min(dst.height, y + src.height); j++) {
+    const from = 3 * ((j - y) * src.width + (x0 - x));
+    out.data.set(src.data.subarray(from, from + 3 * (x1 - x0)), 3 * (j * dst.width + x0));
   }
   return out;
 };

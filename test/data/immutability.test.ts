@@ -10,7 +10,6 @@ import {
   elasticField,
   encodePng,
   grayValue,
-  heatMap,
   image,
   labelsFromImage,
   luminance,
@@ -64,7 +63,6 @@ describe('no function mutates its inputs', () => {
     sampleLabels(map)(labels.classes);
     samplePlane(map)(weights);
     grayValue(sampleGray()(rng(2)))(s.image);
-    heatMap(0, 10)(weights);
     sampleTile({ input: 44, output: 4 }, rng(3))({ image: s.image, classes: labels.classes, weights });
 
     inputs.forEach((a, i) => expect(snapshot(a)).toEqual(before[i]));

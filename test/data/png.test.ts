@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DataError } from '../../src/data/errors.js';
 import { image } from '../../src/data/image.js';
-import { decodePng, encodePng, readPng, writePng } from '../../src/data/png.js';
+import { decodePng, encodePng, encodeRgbPng, readPng, writePng } from '../../src/data/png.js';
 import { pngBytes, put, tempDir } from './helpers.js';
 
 const tmp = tempDir();
@@ -54,6 +54,25 @@ describe('PNG round trips', () => {
     writePng(file, image(3, 3, 1, new Float32Array(9).fill(7)));
     expect(fs.readdirSync(path.dirname(file))).toEqual(['a.png']);
     expect(readPng(file).image.data[4]).toBe(7);
+  });
+
+  it('encodes interleaved 8-bit RGB pixels (a plot Raster) that decode to the same colours, planar', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 9 }), fc.infiniteStream(fc.integer({ min: 0, max: 255 })), (width, height, values) => {
+        const data = Uint8Array.from(values.take(width * height * 3));
+        const bytes = encodeRgbPng({ width, height, data });
+        expect([...bytes.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+        const { image: back, bitDepth } = decodePng(bytes);
+        expect([back.width, back.height, back.channels, bitDepth]).toEqual([width, height, 3, 8]);
+        const n = width * height;
+        for (let i = 0; i < n; i++) for (let c = 0; c < 3; c++) expect(back.data[c * n + i]).toBe(data[3 * i + c]);
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it('refuses RGB pixels whose byte count does not match the size, naming both', () => {
+    expect(() => encodeRgbPng({ width: 2, height: 2, data: new Uint8Array(11) })).toThrow('encodeRgbPng: 11 bytes for 2×2 pixels; expected 12 (3 per pixel)');
   });
 
   it('clamps and rounds values outside the bit depth when writing', () => {

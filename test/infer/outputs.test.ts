@@ -5,7 +5,6 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { image } from '../../src/data/image.js';
 import { readPng } from '../../src/data/png.js';
-import { decodePng } from '../../src/plot/png.js';
 import { displayGrey, instanceMap, probabilityImage, writeOutputs } from '../../src/infer/outputs.js';
 import type { Segmentation } from '../../src/infer/tiles.js';
 
@@ -43,8 +42,8 @@ describe('writeOutputs', () => {
         expect(ids.bitDepth).toBe(16);
         expect(Array.from(ids.image.data)).toEqual(Array.from(instanceMap(seg.labels, w, h).map.data));
         expect(instances).toBe(Math.max(0, ...ids.image.data));
-        const overlay = decodePng(fs.readFileSync(path.join(dir, 'x_overlay.png')));
-        expect([overlay.width, overlay.height]).toEqual([w, h]);
+        const overlay = readPng(path.join(dir, 'x_overlay.png')).image;
+        expect([overlay.width, overlay.height, overlay.channels]).toEqual([w, h, 3]);
       }),
       { numRuns: 25 },
     );
@@ -56,8 +55,8 @@ describe('writeOutputs', () => {
     const p1 = Float32Array.of(1, 1, 0, 0, 1, 1, 0, 0);
     const seg = segOf(w, 2, p1);
     writeOutputs(dir, 'o', image(w, 2, 1, new Float32Array(8)), seg, { truth: [0, 0, 1, 1, 0, 0, 1, 1] });
-    const r = decodePng(fs.readFileSync(path.join(dir, 'o_overlay.png')));
-    const px = (x: number, y: number) => Array.from(r.data.subarray(3 * (y * w + x), 3 * (y * w + x) + 3));
+    const r = readPng(path.join(dir, 'o_overlay.png')).image; // channel-planar RGB
+    const px = (x: number, y: number) => [0, 1, 2].map((c) => r.data[(c * r.height + y) * r.width + x]);
     expect(px(0, 0)).toEqual([0, 0, 0]);
     expect(px(1, 0)).toEqual([255, 220, 0]);
     expect(px(2, 1)).toEqual([255, 0, 255]);

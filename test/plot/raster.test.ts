@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { glyph, inked } from '../../src/plot/font.js';
-import { BLACK, draw, pixel, raster, textWidth, upscale, type Rgb } from '../../src/plot/raster.js';
+import { image } from '../../src/data/image.js';
+import { BLACK, draw, paste, pixel, raster, rasterOf, textWidth, upscale, type Rgb } from '../../src/plot/raster.js';
 
 const RED: Rgb = [255, 0, 0];
 const rowOf = (r: ReturnType<typeof raster>, y: number) => Array.from({ length: r.width }, (_, x) => pixel(r, x, y));
@@ -66,5 +67,21 @@ describe('raster and draw', () => {
     const u = upscale(r, 2);
     expect([u.width, u.height]).toEqual([4, 2]);
     expect(rowOf(u, 1)).toEqual([[255, 255, 255], [255, 255, 255], RED, RED]);
+  });
+
+  it('pictures a grey or RGB image: rounded, clamped to 0 … 255, grey repeated into R, G, B', () => {
+    expect(Array.from(rasterOf(image(2, 1, 1, Float32Array.of(-3, 300))).data)).toEqual([0, 0, 0, 255, 255, 255]);
+    const rgb = rasterOf(image(2, 1, 3, Float32Array.of(1, 2, 3.4, 4, 5, 6)));
+    expect([pixel(rgb, 0, 0), pixel(rgb, 1, 0)]).toEqual([[1, 3, 5], [2, 4, 6]]);
+    expect(() => rasterOf(image(1, 1, 2, new Float32Array(2)))).toThrow('rasterOf: 2 channels; expected 1 (grey) or 3 (RGB)');
+  });
+
+  it('pastes a raster into a copy, clipped at the edges', () => {
+    const dst = raster(3, 2);
+    const out = paste(dst, raster(2, 2, RED), 2, 1);
+    expect(rowOf(out, 0)).toEqual([[255, 255, 255], [255, 255, 255], [255, 255, 255]]);
+    expect(rowOf(out, 1)).toEqual([[255, 255, 255], [255, 255, 255], RED]);
+    expect(pixel(dst, 2, 1)).toEqual([255, 255, 255]); // dst untouched
+    expect(paste(dst, raster(1, 1, RED), -1, 0).data).toEqual(dst.data); // wholly outside
   });
 });

@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import { intFlag, numFlag, parse, required, str, UsageError } from '../args.js';
 import type { Command } from '../command.js';
-import { writeFileAtomic } from '../../data/atomic.js';
+import { writeFileAtomic } from '../../io/atomic.js';
 import { loadEntry, openDataset, splitDataset, type Dataset, type LoadedEntry } from '../../data/dataset.js';
 import { evaluateModel, metricNames } from '../../infer/evaluate.js';
 import { checkChannels, checkedPlan, loadModel } from '../../infer/files.js';

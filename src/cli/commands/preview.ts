@@ -1,7 +1,7 @@
 /** `unet-ts preview`: what training will see — augmented tiles, label crops, weight maps, sheets. */
 import { intFlag, parse, required } from '../args.js';
 import type { Command } from '../command.js';
-import { preview as writePreview } from '../../data/preview.js';
+import { preview as writePreview } from '../../preview/preview.js';
 
 const usage = `Usage: unet-ts preview --images DIR --labels DIR [--instances] [--n N] [--seed S] [--tile N] [--depth D] --out DIR
 

@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as E from 'fp-ts/lib/Either.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempPath, writeFileAtomic } from '../../src/checkpoint/atomic.js';
+import { AtomicWriteError, tempPath, writeFileAtomic } from '../../src/io/atomic.js';
 import { readSafetensorsFile, writeSafetensorsFile } from '../../src/checkpoint/safetensors-file.js';
 
 let dir = '';
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'unet-ts-ckpt-'));
+  dir = await mkdtemp(join(tmpdir(), 'unet-ts-atomic-'));
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -20,9 +20,16 @@ describe('writeFileAtomic', () => {
   it('replaces the target and leaves no temporary file', async () => {
     const target = join(dir, 'plain.bin');
     await writeFile(target, 'old');
-    expect(E.isRight(await writeFileAtomic(target, new Uint8Array([1, 2, 3]))())).toBe(true);
+    writeFileAtomic(target, new Uint8Array([1, 2, 3]));
     expect([...(await readFile(target))]).toEqual([1, 2, 3]);
     expect((await readdir(dir)).filter((f) => f.startsWith('plain.bin'))).toEqual(['plain.bin']);
+  });
+
+  it('creates missing folders', async () => {
+    const target = join(dir, 'a', 'b', 'c.bin');
+    writeFileAtomic(target, Uint8Array.of(9));
+    expect([...(await readFile(target))]).toEqual([9]);
+    expect(await readdir(join(dir, 'a', 'b'))).toEqual(['c.bin']);
   });
 
   it('names temporary files next to the target, unique per call', () => {
@@ -31,33 +38,24 @@ describe('writeFileAtomic', () => {
     expect(tempPath('/x/m.safetensors')).not.toBe(a);
   });
 
-  it('fails with the path, the step and the cause, and cleans up', async () => {
-    const target = join(dir, 'missing-dir', 'm.safetensors');
-    const r = await writeFileAtomic(target, new Uint8Array(1))();
-    expect(E.isLeft(r) && r.left.message).toMatch(new RegExp(`^${target.replace(/[.]/g, '\\.')}: atomic write failed \\(create the temporary file .*ENOENT`));
-    const onDir = await writeFileAtomic(dir, new Uint8Array(1))(); // rename of a file over a directory
-    expect(E.isLeft(onDir) && onDir.left.message).toMatch(/rename over the target/);
+  it('fails with an AtomicWriteError naming the path, the step and the cause, and cleans up', async () => {
+    const file = join(dir, 'a-file');
+    await writeFile(file, 'x');
+    const under = join(file, 'm.bin'); // its folder is a file
+    const thrown = (f: () => void): unknown => {
+      try {
+        f();
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    };
+    const e = thrown(() => writeFileAtomic(under, new Uint8Array(1)));
+    expect(e).toBeInstanceOf(AtomicWriteError);
+    expect((e as AtomicWriteError).file).toBe(under);
+    expect((e as AtomicWriteError).message).toMatch(new RegExp(`^${under.replace(/[.]/g, '\\.')}: atomic write failed \\(create the folder .*(EEXIST|ENOTDIR)`));
+    expect(() => writeFileAtomic(dir, new Uint8Array(1))).toThrow(/rename over the target/); // a file over a directory
     expect((await readdir(dir)).some((f) => f.includes('.tmp-'))).toBe(false);
-  });
-});
-
-describe('safetensors files', () => {
-  it('write then read', async () => {
-    const path = join(dir, 'm.safetensors');
-    const w = await writeSafetensorsFile(path, { 'enc.bias': { shape: [3], data: new Float32Array([1, 2, 3]) } }, { epoch: '7' })();
-    expect(E.isRight(w)).toBe(true);
-    const r = await readSafetensorsFile(path)();
-    if (E.isLeft(r)) throw r.left;
-    expect(r.right.metadata).toEqual({ epoch: '7' });
-    expect([...r.right.tensors.get('enc.bias')!.data]).toEqual([1, 2, 3]);
-  });
-
-  it('reports a missing file and an encoding error with the path', async () => {
-    const missing = join(dir, 'nope.safetensors');
-    const r = await readSafetensorsFile(missing)();
-    expect(E.isLeft(r) && r.left.message).toMatch(new RegExp(`^${missing.replace(/[.]/g, '\\.')}: cannot read: .*ENOENT`));
-    const bad = await writeSafetensorsFile(join(dir, 'bad.safetensors'), { w: { shape: [2], data: new Float32Array(1) } })();
-    expect(E.isLeft(bad) && bad.left.message).toBe(`${join(dir, 'bad.safetensors')}: tensor 'w': shape [2] needs 2 values, data has 1`);
   });
 });
 

@@ -3,9 +3,9 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { image } from '../../src/data/image.js';
 import { readPng, writePng } from '../../src/data/png.js';
-import { preview } from '../../src/data/preview.js';
+import { preview } from '../../src/preview/preview.js';
 import { synthetic } from '../../src/data/synthetic.js';
-import { tempDir } from './helpers.js';
+import { tempDir } from '../data/helpers.js';
 
 const tmp = tempDir();
 afterAll(tmp.cleanup);

@@ -8,22 +8,28 @@
  *   outlined in red on the input and the two crops level with it, so misalignment shows.
  * Crops smaller than 64 px are magnified by an integer factor in the sheet.
  *
+ * Its own folder because it joins three: data (tiles, weight maps), unet (the tile
+ * geometry) and plot (heat map, sheet drawing), and data must import neither unet nor plot.
+ *
  * @example
  * import { preview } from './preview.js';
  * preview({ imagesDir: 'dsb2018/images', labelsDir: 'dsb2018/instances', instances: true, n: 4, seed: 1, outDir: '/tmp/pv', tile: 348 });
  */
 import * as path from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
+import type { AugmentOptions } from '../data/augment.js';
+import { loadEntry, openDataset, trainingItem } from '../data/dataset.js';
+import { DataError } from '../data/errors.js';
+import { image, type Image } from '../data/image.js';
+import { encodeRgbPng, writePng } from '../data/png.js';
+import { sampleTile } from '../data/tiles.js';
+import { weightMapCache } from '../data/weight-map.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { heatmap } from '../plot/colormap.js';
+import { sideBySide } from '../plot/overlay.js';
+import { draw, paste, raster, rasterOf, upscale, type Mark, type Raster, type Rgb } from '../plot/raster.js';
 import { rng } from '../tensor/random.js';
 import { geometry, minimumInput } from '../unet/geometry.js';
-import type { AugmentOptions } from './augment.js';
-import { heatMap } from './colormap.js';
-import { loadEntry, openDataset, trainingItem } from './dataset.js';
-import { DataError } from './errors.js';
-import { image, type Image } from './image.js';
-import { writePng } from './png.js';
-import { sampleTile } from './tiles.js';
-import { weightMapCache } from './weight-map.js';
 
 export interface PreviewOptions {
   readonly imagesDir: string;
@@ -42,6 +48,9 @@ export interface PreviewOptions {
   readonly augment?: AugmentOptions;
 }
 
+const BACKGROUND: Rgb = [32, 32, 32];
+const RED: Rgb = [255, 48, 48];
+
 /** Values min–max scaled to 0…255 (all channels together, so RGB keeps its balance). */
 const to8bit = (img: Image): Image => {
   let lo = Infinity;
@@ -54,37 +63,16 @@ const to8bit = (img: Image): Image => {
   return image(img.width, img.height, img.channels, img.data.map((v) => (v - lo) * s));
 };
 
-/** An RGB canvas of w×h filled with one colour. */
-const canvas = (w: number, h: number, rgb: readonly [number, number, number]): Image => {
-  const d = new Float32Array(3 * w * h);
-  for (let c = 0; c < 3; c++) d.fill(rgb[c]!, c * w * h, (c + 1) * w * h);
-  return image(w, h, 3, d);
-};
+/** A `t`-pixel frame just outside the square of side `size` at (x0, y0). */
+const frame = (x0: number, y0: number, size: number, t: number): Mark[] => [
+  { kind: 'rect', x: x0 - t, y: y0 - t, width: size + 2 * t, height: t, color: RED },
+  { kind: 'rect', x: x0 - t, y: y0 + size, width: size + 2 * t, height: t, color: RED },
+  { kind: 'rect', x: x0 - t, y: y0, width: t, height: size, color: RED },
+  { kind: 'rect', x: x0 + size, y: y0, width: t, height: size, color: RED },
+];
 
-/** Copies `src` (grey or RGB) magnified by `zoom` into the RGB `dst` at (x0, y0). Mutates dst: local canvases only. */
-const paste = (dst: Image, src: Image, x0: number, y0: number, zoom = 1): void => {
-  const n = dst.width * dst.height;
-  const m = src.width * src.height;
-  for (let y = 0; y < src.height * zoom; y++) {
-    for (let x = 0; x < src.width * zoom; x++) {
-      const s = Math.floor(y / zoom) * src.width + Math.floor(x / zoom);
-      const o = (y0 + y) * dst.width + x0 + x;
-      for (let c = 0; c < 3; c++) dst.data[c * n + o] = src.data[(src.channels === 3 ? c : 0) * m + s]!;
-    }
-  }
-};
-
-const outline = (dst: Image, x0: number, y0: number, size: number, t: number): void => {
-  const n = dst.width * dst.height;
-  const red = [255, 48, 48];
-  for (let y = y0 - t; y < y0 + size + t; y++) {
-    for (let x = x0 - t; x < x0 + size + t; x++) {
-      const edge = y < y0 || y >= y0 + size || x < x0 || x >= x0 + size;
-      if (!edge || x < 0 || y < 0 || x >= dst.width || y >= dst.height) continue;
-      for (let c = 0; c < 3; c++) dst.data[c * n + y * dst.width + x] = red[c]!;
-    }
-  }
-};
+/** `r` lowered by `y0` pixels on the sheet's background. */
+const lowered = (r: Raster, y0: number): Raster => paste(raster(r.width, y0 + r.height, BACKGROUND), r, 0, y0);
 
 /**
  * Writes the preview files and returns their paths (4 per sample, in order).
@@ -108,32 +96,26 @@ export const preview = (opts: PreviewOptions): readonly string[] => {
     const loaded = loadEntry(ds)(entry);
     const s = sampleTile({ input, output, ...(opts.augment ? { augment: opts.augment } : {}) }, r)(trainingItem(cache)(loaded));
     const ch = s.image.shape[1];
-    const x = to8bit(image(input, input, ch, s.image.data));
+    const scaled = to8bit(image(input, input, ch, s.image.data));
+    const x = ch === 3 ? scaled : image(input, input, 1, scaled.data.slice(0, input * input));
     const k = Math.max(1, loaded.labels.numClasses - 1);
     const labels = image(output, output, 1, s.labels.data.map((v) => (v * 255) / k));
     let wMax = 0;
     for (const v of s.weights.data) wMax = Math.max(wMax, v);
-    const heat = heatMap(0, wMax)({ width: output, height: output, data: s.weights.data });
+    const heat = heatmap(s.weights.data, output, output, { min: 0, max: wMax });
     const zoom = output < 64 ? Math.ceil(64 / output) : 1;
-    const side = output * zoom;
-    const gap = 8;
-    const sheet = canvas(input + 2 * (side + gap), Math.max(input, side), [32, 32, 32]);
-    paste(sheet, ch === 3 ? x : image(input, input, 1, x.data.subarray(0, input * input)), 0, 0);
-    outline(sheet, halo, halo, output, input > 400 ? 2 : 1);
-    const y0 = zoom === 1 ? halo : Math.max(0, Math.floor((input - side) / 2));
-    paste(sheet, labels, input + gap, y0, zoom);
-    paste(sheet, heat, input + side + 2 * gap, y0, zoom);
+    const y0 = zoom === 1 ? halo : Math.max(0, Math.floor((input - output * zoom) / 2));
+    const sheet = sideBySide(
+      [draw(rasterOf(x), frame(halo, halo, output, input > 400 ? 2 : 1)), lowered(upscale(rasterOf(labels), zoom), y0), lowered(upscale(heat, zoom), y0)],
+      8,
+      BACKGROUND,
+    );
     const base = path.join(opts.outDir, `${String(i).padStart(2, '0')}-${entry.stem}`);
-    const files: readonly [string, Image][] = [
-      [`${base}-input.png`, ch === 3 ? x : image(input, input, 1, x.data.slice(0, input * input))],
-      [`${base}-labels.png`, labels],
-      [`${base}-weights.png`, heat],
-      [`${base}-sheet.png`, sheet],
-    ];
-    for (const [f, img] of files) {
-      writePng(f, img);
-      written.push(f);
-    }
+    writePng(`${base}-input.png`, x);
+    writePng(`${base}-labels.png`, labels);
+    writeFileAtomic(`${base}-weights.png`, encodeRgbPng(heat));
+    writeFileAtomic(`${base}-sheet.png`, encodeRgbPng(sheet));
+    written.push(`${base}-input.png`, `${base}-labels.png`, `${base}-weights.png`, `${base}-sheet.png`);
   }
   return written;
 };
