@@ -1,9 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { BUNDLED_MODELS, bundledModel } from '../../src/unet/bundled.js';
 import { loadCheckpoint } from '../../src/unet/checkpoint.js';
 import { PRESETS } from '../../src/unet/config.js';
+import { parameterCount } from '../../src/unet/params.js';
 import { openDataset, loadEntry } from '../../src/data/dataset.js';
 import { evaluateModel } from '../../src/infer/evaluate.js';
 import { createRuntime } from '../../src/runtime/runtime.js';
@@ -19,6 +20,10 @@ describe('bundled models', () => {
     const m = await loadCheckpoint(file);
     expect(m.training).toBeUndefined();
     expect({ ...m.config, tile: 0 }).toEqual({ ...PRESETS.small, tile: 0 });
+    // Every parameter tensor is there: the count the model card states, tensor by tensor.
+    const card = JSON.parse(readFileSync(join(dirname(file), `${name}.json`), 'utf8')) as { network: { parameters: number } };
+    expect(Object.values(m.params).reduce((n, t) => n + t.data.length, 0)).toBe(card.network.parameters);
+    expect(parameterCount(m.config)).toBe(card.network.parameters);
   });
 
   describe.skipIf(!hasSharedData)(`segment real images from ${SHARED_DATA}`, () => {
