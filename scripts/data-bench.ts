@@ -1,13 +1,16 @@
 /**
- * Timing script for the data module (not a test): `npx tsx test/data/bench.ts`.
- * Times the synthetic generator, the Eq. 2 weight map on the DSB 2018 image with the most
- * nuclei and on an ISBI slice, and one 572×572 augmented tile.
+ * Timing script for the data module (not a test, and not part of `npm run bench`, which times
+ * the kernels and the network). Times the synthetic generator, the Eq. 2 weight map on the
+ * DSB 2018 image with the most nuclei and on an ISBI slice, and one 572×572 augmented tile.
+ * The data-set timings run only when ../shared/data (next to the repository) exists.
+ *
+ *   npx tsx scripts/data-bench.ts
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { rng } from '../../src/tensor/random.js';
-import { countInstances, loadEntry, openDataset, sampleTile, synthetic, trainingItem, weightMap, weightMapCache } from '../../src/data/index.js';
+import { rng } from '../src/tensor/random.js';
+import { countInstances, loadEntry, openDataset, sampleTile, synthetic, trainingItem, weightMap, weightMapCache } from '../src/data/index.js';
 
 /** CPU ms of this process (user + system): on a shared machine closer to the cost than wall time. */
 const cpuMs = (): number => {
@@ -34,7 +37,8 @@ const time = <A>(label: string, reps: number, f: () => A): A => {
 time('synthetic 256×256', 20, () => synthetic()(1));
 time('synthetic 512×512', 3, () => synthetic({ width: 512, height: 512 })(1));
 
-const shared = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..', 'shared/data');
+// scripts/ → the repository → its parent, where shared/data sits beside the checkout.
+const shared = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..', 'shared/data');
 if (fs.existsSync(shared)) {
   const dsb = openDataset({ imagesDir: `${shared}/dsb2018/images`, labelsDir: `${shared}/dsb2018/instances`, kind: 'instances' });
   const loaded = dsb.entries.map((e) => loadEntry(dsb)(e));
