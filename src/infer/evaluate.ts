@@ -19,9 +19,9 @@
 import type { LoadedEntry } from '../data/dataset.js';
 import { overlapScores, pixelError, randError, segScore } from '../metrics/index.js';
 import type { Runtime } from '../runtime/runtime.js';
-import { orThrow } from '../tensor/shape-error.js';
 import { instanceMap } from './outputs.js';
 import { segmentImage, type Model, type Segmentation, type TileProgress } from './tiles.js';
+import { InferenceError } from './inference-error.js';
 
 /** The metrics of one image (NaN where undefined, e.g. IoU with no foreground anywhere). */
 export interface ImageMetrics {
@@ -83,21 +83,21 @@ export const scoreSegmentation = (
   const { width, height, classes: k } = seg;
   const pred = { width, height, data: seg.labels };
   const gt = truth.labels.classes;
-  const overlap = orThrow(overlapScores(pred, gt, k));
+  const overlap = overlapScores(pred, gt, k);
   const fgMean = (xs: readonly number[]): number => meanOf(xs.slice(1));
   // P(not background): class 1 for two classes, 1 − P(class 0) otherwise
   const fg = k === 2 && seg.foreground ? seg.foreground : seg.probs[0]?.map((p) => 1 - p);
-  if (!fg) throw new Error('scoreSegmentation: the segmentation kept no probability map; segment with keep "foreground" or "all"');
-  const rand = orThrow(randError(fg, truth.labels.instances, opts.thresholds ? { thresholds: opts.thresholds } : {}));
+  if (!fg) throw new InferenceError('scoreSegmentation: the segmentation kept no probability map; segment with keep "foreground" or "all"');
+  const rand = randError(fg, truth.labels.instances, opts.thresholds ? { thresholds: opts.thresholds } : {});
   return {
     name: truth.stem,
-    pixelError: orThrow(pixelError(pred, gt)),
+    pixelError: pixelError(pred, gt),
     iou: fgMean(overlap.iou),
     dice: fgMean(overlap.dice),
     randError: rand.randError,
     vInfo: 1 - rand.infoError,
     threshold: rand.threshold,
-    ...(opts.instances ? { seg: orThrow(segScore(instanceMap(seg.labels, width, height).map, truth.labels.instances)).seg } : {}),
+    ...(opts.instances ? { seg: segScore(instanceMap(seg.labels, width, height).map, truth.labels.instances).seg } : {}),
   };
 };
 

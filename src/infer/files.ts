@@ -1,7 +1,7 @@
 /**
  * The file side of inference for the CLI: loading a model checkpoint, expanding input
  * paths (files and folders) into image files, checking a tile size and an image against a
- * model. Every failure is an Error whose one-line message names the file and the problem.
+ * model. Every failure is an InferenceError whose one-line message names the file and the problem.
  *
  * @example
  * import { loadModel, imageInputs, checkedPlan } from './files.js';
@@ -14,10 +14,11 @@ import * as path from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import type { Image } from '../data/image.js';
 import { IMAGE_EXTENSIONS, isImageFile } from '../data/image-file.js';
-import { loadCheckpoint } from '../unet/checkpoint.js';
+import { readModelFile } from '../unet/checkpoint.js';
 import type { UNetConfig } from '../unet/config.js';
 import { tilePlan, type TilePlan } from './plan.js';
 import type { Model } from './tiles.js';
+import { InferenceError } from './inference-error.js';
 
 /**
  * Loads a model checkpoint (config and parameters; optimizer state is ignored).
@@ -26,9 +27,9 @@ import type { Model } from './tiles.js';
  * await loadModel('missing.safetensors'); // throws "model file missing.safetensors does not exist"
  */
 export const loadModel = async (file: string): Promise<Model> => {
-  if (!fs.existsSync(file)) throw new Error(`model file ${file} does not exist`);
-  if (fs.statSync(file).isDirectory()) throw new Error(`model file ${file} is a folder; expected a .safetensors checkpoint`);
-  const { config, params } = await loadCheckpoint(file);
+  if (!fs.existsSync(file)) throw new InferenceError(`model file ${file} does not exist`);
+  if (fs.statSync(file).isDirectory()) throw new InferenceError(`model file ${file} is a folder; expected a .safetensors checkpoint`);
+  const { config, params } = await readModelFile(file);
   return { config, params };
 };
 
@@ -41,7 +42,7 @@ export const loadModel = async (file: string): Promise<Model> => {
  */
 export const checkedPlan = (config: UNetConfig, tile: number = config.tile): TilePlan => {
   const p = tilePlan(config, tile);
-  if (E.isLeft(p)) throw new Error(`--tile: ${p.left}`);
+  if (E.isLeft(p)) throw new InferenceError(`--tile: ${p.left}`);
   return p.right;
 };
 
@@ -54,7 +55,7 @@ export const checkedPlan = (config: UNetConfig, tile: number = config.tile): Til
 export const checkChannels = (config: UNetConfig, img: Image, file: string): void => {
   if (img.channels === config.inChannels) return;
   const hint = img.channels === 3 && config.inChannels === 1 ? ' (use --grey to convert RGB to grey)' : '';
-  throw new Error(`${file}: the image has ${img.channels} channels, the model expects ${config.inChannels} (inChannels)${hint}`);
+  throw new InferenceError(`${file}: the image has ${img.channels} channels, the model expects ${config.inChannels} (inChannels)${hint}`);
 };
 
 const listImages = (dir: string): string[] => {
@@ -63,7 +64,7 @@ const listImages = (dir: string): string[] => {
     .filter((f) => !f.startsWith('.') && isImageFile(f))
     .sort()
     .map((f) => path.join(dir, f));
-  if (files.length === 0) throw new Error(`input folder ${dir} has no image files (${IMAGE_EXTENSIONS.join(', ')})`);
+  if (files.length === 0) throw new InferenceError(`input folder ${dir} has no image files (${IMAGE_EXTENSIONS.join(', ')})`);
   return files;
 };
 
@@ -77,16 +78,16 @@ const listImages = (dir: string): string[] => {
  */
 export const imageInputs = (inputs: readonly string[]): readonly string[] => {
   const files = inputs.flatMap((p) => {
-    if (!fs.existsSync(p)) throw new Error(`input ${p} does not exist`);
+    if (!fs.existsSync(p)) throw new InferenceError(`input ${p} does not exist`);
     if (fs.statSync(p).isDirectory()) return listImages(p);
-    if (!isImageFile(p)) throw new Error(`input ${p}: unsupported file type '${path.extname(p)}'; expected ${IMAGE_EXTENSIONS.join(', ')}`);
+    if (!isImageFile(p)) throw new InferenceError(`input ${p}: unsupported file type '${path.extname(p)}'; expected ${IMAGE_EXTENSIONS.join(', ')}`);
     return [p];
   });
   const seen = new Map<string, string>();
   for (const f of files) {
     const stem = stemOf(f);
     const prev = seen.get(stem);
-    if (prev !== undefined && prev !== f) throw new Error(`inputs ${prev} and ${f} have the same name '${stem}'; their outputs would overwrite each other`);
+    if (prev !== undefined && prev !== f) throw new InferenceError(`inputs ${prev} and ${f} have the same name '${stem}'; their outputs would overwrite each other`);
     seen.set(stem, f);
   }
   return [...new Set(files)];

@@ -5,6 +5,7 @@
  * @example
  * import { segmentImage, evaluateModel, writeOutputs } from './infer/index.js';
  */
+export { InferenceError } from './inference-error.js';
 export { tileCount, tileOrigins, tilePlan, type TilePlan } from './plan.js';
 export { DIHEDRAL, IDENTITY, frameSize, sourceTables, transformImage, type Dihedral } from './dihedral.js';
 export { predictStrips, readTile, segmentImage } from './tiles.js';

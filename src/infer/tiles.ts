@@ -32,6 +32,7 @@ import { predictLogits } from '../unet/model.js';
 import type { Params } from '../unet/params.js';
 import { DIHEDRAL, IDENTITY, frameSize, sourceTables, type Dihedral } from './dihedral.js';
 import { tileCount, tileOrigins, tilePlan, type TilePlan } from './plan.js';
+import { InferenceError } from './inference-error.js';
 
 /** A trained network: what `loadCheckpoint` returns. */
 export interface Model {
@@ -156,8 +157,8 @@ const argmaxAt = (maps: readonly Float32Array[], i: number): number => {
 
 /**
  * Segments an image of any size by overlap-tile inference (see the module comment).
- * Throws an Error for an invalid tile size (naming the nearest valid ones) or an image
- * whose channel count differs from the model's.
+ * Throws an InferenceError for an invalid tile size (naming the nearest valid ones) or an
+ * image whose channel count differs from the model's.
  *
  * @example
  * const seg = await segmentImage(rt, model, img, { tile: 252, onTile: (p) => console.log(p.done, p.total) });
@@ -166,10 +167,10 @@ const argmaxAt = (maps: readonly Float32Array[], i: number): number => {
 export const segmentImage = async (rt: Runtime, model: Model, img: Image, opts: SegmentOptions = {}): Promise<Segmentation> => {
   const cfg = model.config;
   if (img.channels !== cfg.inChannels) {
-    throw new Error(`the image has ${img.channels} channel(s), the model expects ${cfg.inChannels} (inChannels)`);
+    throw new InferenceError(`segmentImage: the image has ${img.channels} channel(s), the model expects ${cfg.inChannels} (inChannels)`);
   }
   const plan = tilePlan(cfg, opts.tile ?? cfg.tile);
-  if (E.isLeft(plan)) throw new Error(plan.left);
+  if (E.isLeft(plan)) throw new InferenceError(plan.left);
   const { width, height } = img;
   const k = cfg.classes;
   const keep = opts.keep ?? 'all';

@@ -8,10 +8,11 @@
  *
  * @example
  * import { labels } from 'unet-ts/metrics';
- * const gt = labels(3, 2, [0, 1, 1, 0, 1, 2]); // Right({ width: 3, height: 2, data })
+ * const gt = labels(3, 2, [0, 1, 1, 0, 1, 2]); // { width: 3, height: 2, data: Int32Array }
  */
 import * as E from 'fp-ts/lib/Either.js';
 import { shapeError, type ShapeError } from '../tensor/shape-error.js';
+import { orThrowMetric } from './metric-error.js';
 
 /** A row-major `width × height` map of integer labels. */
 export interface Labels {
@@ -24,14 +25,17 @@ const isDim = (d: number): boolean => Number.isInteger(d) && d >= 0;
 
 /**
  * Checks and builds a label map (copies `data` into an `Int32Array`).
- * Fails when the sizes are not non-negative integers, `data.length ≠ width·height`,
- * or a value is not an integer.
+ * Throws a MetricError when the sizes are not non-negative integers,
+ * `data.length ≠ width·height`, or a value is not an integer.
  *
  * @example
- * labels(2, 1, [0, 3]); // Right({ width: 2, height: 1, data: Int32Array [0, 3] })
- * labels(2, 2, [0, 3]); // Left(ShapeError "labels: 2 values, 2×2 needs 4")
+ * labels(2, 1, [0, 3]); // { width: 2, height: 1, data: Int32Array [0, 3] }
+ * labels(2, 2, [0, 3]); // throws MetricError "labels: 2 values, 2×2 needs 4"
  */
-export const labels = (width: number, height: number, data: ArrayLike<number>): E.Either<ShapeError, Labels> => {
+export const labels = (width: number, height: number, data: ArrayLike<number>): Labels => orThrowMetric(checkedLabels(width, height, data));
+
+/** The checks of `labels`, as an Either. */
+const checkedLabels = (width: number, height: number, data: ArrayLike<number>): E.Either<ShapeError, Labels> => {
   if (!isDim(width) || !isDim(height)) return E.left(shapeError('labels', `size ${width}×${height} is not two non-negative integers`));
   if (data.length !== width * height) {
     return E.left(shapeError('labels', `${data.length} values, ${width}×${height} needs ${width * height}`));
@@ -44,7 +48,8 @@ export const labels = (width: number, height: number, data: ArrayLike<number>): 
 
 /**
  * The common pixel count of two label maps, or a ShapeError naming `op` when their
- * sizes differ or a map's data does not have `width·height` values.
+ * sizes differ or a map's data does not have `width·height` values. Internal: the shape
+ * rule the metrics compose before they throw at their public edge.
  *
  * @example
  * samePixels('pixelError', a, b); // Right(a.width * a.height) when a, b are both 4×3

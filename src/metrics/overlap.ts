@@ -14,12 +14,13 @@
  * import { overlapScores } from 'unet-ts/metrics';
  * // gt 0 0 1 1, pred 0 1 1 1: class 1 has TP 2, FP 1, FN 0 → IoU 2/3, Dice 4/5
  * overlapScores({ width: 4, height: 1, data: [0, 1, 1, 1] }, { width: 4, height: 1, data: [0, 0, 1, 1] }, 2);
- * // Right({ iou: [0.5, 0.667], dice: [0.667, 0.8], meanIoU: 0.583, meanDice: 0.733, confusion })
+ * // { iou: [0.5, 0.667], dice: [0.667, 0.8], meanIoU: 0.583, meanDice: 0.733, confusion }
  */
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { shapeError, type ShapeError } from '../tensor/shape-error.js';
 import { samePixels, type Labels } from './labels.js';
+import { orThrowMetric } from './metric-error.js';
 
 /** Result of `overlapScores`: per-class IoU and Dice, their means, the confusion matrix. */
 export interface OverlapScores {
@@ -37,12 +38,15 @@ export interface OverlapScores {
 
 /**
  * The K×K confusion matrix, row = ground-truth class, column = predicted class.
- * Left when sizes differ or a label is not in 0 … K−1.
+ * Throws a MetricError when sizes differ or a label is not in 0 … K−1.
  *
  * @example
- * confusionMatrix(pred, gt, 2); // Right(Float64Array [TN, FP, FN, TP]) for binary maps
+ * confusionMatrix(pred, gt, 2); // Float64Array [TN, FP, FN, TP] for binary maps
  */
-export const confusionMatrix = (pred: Labels, gt: Labels, classes: number): E.Either<ShapeError, Float64Array> =>
+export const confusionMatrix = (pred: Labels, gt: Labels, classes: number): Float64Array => orThrowMetric(checkedConfusion(pred, gt, classes));
+
+/** `confusionMatrix` with its checks as an Either. */
+const checkedConfusion = (pred: Labels, gt: Labels, classes: number): E.Either<ShapeError, Float64Array> =>
   pipe(
     samePixels('confusionMatrix', pred, gt),
     E.chain((n) => {
@@ -68,12 +72,12 @@ const mean = (xs: readonly number[]): number => {
 
 /**
  * IoU and Dice of every class and their means. `classes` defaults to 1 + the largest
- * label in either map.
+ * label in either map. Throws a MetricError as `confusionMatrix` does.
  *
  * @example
- * overlapScores(gt, gt).map((s) => s.meanIoU); // Right(1)
+ * overlapScores(gt, gt).meanIoU; // 1
  */
-export const overlapScores = (pred: Labels, gt: Labels, classes?: number): E.Either<ShapeError, OverlapScores> => {
+export const overlapScores = (pred: Labels, gt: Labels, classes?: number): OverlapScores => {
   let k = classes;
   if (k === undefined) {
     let max = 0;
@@ -82,24 +86,20 @@ export const overlapScores = (pred: Labels, gt: Labels, classes?: number): E.Eit
     k = max + 1;
   }
   const kk = k;
-  return pipe(
-    confusionMatrix(pred, gt, kk),
-    E.map((confusion) => {
-      const iou: number[] = [];
-      const dice: number[] = [];
-      for (let c = 0; c < kk; c++) {
-        let predicted = 0; // |P| = TP + FP, column sum
-        let truth = 0; // |G| = TP + FN, row sum
-        for (let o = 0; o < kk; o++) {
-          predicted += confusion[o * kk + c]!;
-          truth += confusion[c * kk + o]!;
-        }
-        const tp = confusion[c * kk + c]!;
-        const union = predicted + truth - tp;
-        iou.push(union === 0 ? NaN : tp / union);
-        dice.push(union === 0 ? NaN : (2 * tp) / (predicted + truth));
-      }
-      return { iou, dice, meanIoU: mean(iou), meanDice: mean(dice), confusion };
-    }),
-  );
+  const confusion = confusionMatrix(pred, gt, kk);
+  const iou: number[] = [];
+  const dice: number[] = [];
+  for (let c = 0; c < kk; c++) {
+    let predicted = 0; // |P| = TP + FP, column sum
+    let truth = 0; // |G| = TP + FN, row sum
+    for (let o = 0; o < kk; o++) {
+      predicted += confusion[o * kk + c]!;
+      truth += confusion[c * kk + o]!;
+    }
+    const tp = confusion[c * kk + c]!;
+    const union = predicted + truth - tp;
+    iou.push(union === 0 ? NaN : tp / union);
+    dice.push(union === 0 ? NaN : (2 * tp) / (predicted + truth));
+  }
+  return { iou, dice, meanIoU: mean(iou), meanDice: mean(dice), confusion };
 };

@@ -13,25 +13,21 @@
  * import { pixelError } from 'unet-ts/metrics';
  * // pred 0 1 1 1 vs gt 0 1 0 1: one of four pixels differs
  * pixelError({ width: 2, height: 2, data: [0, 1, 1, 1] }, { width: 2, height: 2, data: [0, 1, 0, 1] });
- * // Right(0.25)
+ * // 0.25
  */
-import * as E from 'fp-ts/lib/Either.js';
-import { pipe } from 'fp-ts/lib/function.js';
-import type { ShapeError } from '../tensor/shape-error.js';
 import { samePixels, type Labels } from './labels.js';
+import { orThrowMetric } from './metric-error.js';
 
 /**
- * Fraction of differing pixels, in [0, 1]; Left when the two maps differ in size.
+ * Fraction of differing pixels, in [0, 1]; throws a MetricError when the two maps differ
+ * in size.
  *
  * @example
- * pixelError(a, a); // Right(0)
+ * pixelError(a, a); // 0
  */
-export const pixelError = (pred: Labels, gt: Labels): E.Either<ShapeError, number> =>
-  pipe(
-    samePixels('pixelError', pred, gt),
-    E.map((n) => {
-      let wrong = 0;
-      for (let i = 0; i < n; i++) if (pred.data[i] !== gt.data[i]) wrong++;
-      return n === 0 ? NaN : wrong / n;
-    }),
-  );
+export const pixelError = (pred: Labels, gt: Labels): number => {
+  const n = orThrowMetric(samePixels('pixelError', pred, gt));
+  let wrong = 0;
+  for (let i = 0; i < n; i++) if (pred.data[i] !== gt.data[i]) wrong++;
+  return n === 0 ? NaN : wrong / n;
+};

@@ -32,14 +32,12 @@
  * import { randScores } from 'unet-ts/metrics';
  * // gt = one segment 1 1 1 1, pred splits it into 1 1 2 2: Σp² ∝ 8, Σs² ∝ 8, Σt² ∝ 16
  * randScores({ width: 4, height: 1, data: [1, 1, 2, 2] }, { width: 4, height: 1, data: [1, 1, 1, 1] });
- * // Right({ vRandSplit: 0.5, vRandMerge: 1, vRand: 0.667, vInfoSplit: 0, vInfoMerge: 1, vInfo: 0, pixels: 4 })
+ * // { vRandSplit: 0.5, vRandMerge: 1, vRand: 0.667, vInfoSplit: 0, vInfoMerge: 1, vInfo: 0, pixels: 4 }
  */
-import * as E from 'fp-ts/lib/Either.js';
-import { pipe } from 'fp-ts/lib/function.js';
-import { shapeError, type ShapeError } from '../tensor/shape-error.js';
 import { thresholdComponents } from './components.js';
 import { contingency, type Contingency } from './contingency.js';
 import { samePixels, type Labels } from './labels.js';
+import { MetricError, orThrowMetric } from './metric-error.js';
 import { thinBoundaries } from './thinning.js';
 
 /** Options of `randScores`: e.g. `{ thin: true, unassigned: 'ignore' }`. */
@@ -113,27 +111,25 @@ export const scoresOfTable = (table: Contingency): RandScores => {
 
 /**
  * Foreground-restricted Rand and information scores of a predicted instance map against a
- * ground-truth instance map (0 = background in both). Left when the sizes differ.
+ * ground-truth instance map (0 = background in both). Throws a MetricError when the sizes
+ * differ.
  *
  * @example
- * randScores(gt, gt); // Right({ vRand: 1, vInfo: 1, ... })
+ * randScores(gt, gt); // { vRand: 1, vInfo: 1, ... }
  */
-export const randScores = (pred: Labels, gt: Labels, opts: RandOptions = {}): E.Either<ShapeError, RandScores> =>
-  pipe(
-    samePixels('randScores', pred, gt),
-    E.map((n) => {
-      // typed copies keep the per-pixel reads below monomorphic (fast) whatever ArrayLike came in
-      const p = opts.thin === true ? thinBoundaries(pred).data : Int32Array.from(pred.data);
-      const g = Int32Array.from(gt.data);
-      const unassigned = opts.unassigned === 'ignore' ? undefined : ('singleton' as const);
-      const table = contingency(
-        n,
-        (i) => (p[i] === 0 ? unassigned : p[i]),
-        (i) => (g[i] === 0 ? undefined : g[i]),
-      );
-      return scoresOfTable(table);
-    }),
+export const randScores = (pred: Labels, gt: Labels, opts: RandOptions = {}): RandScores => {
+  const n = orThrowMetric(samePixels('randScores', pred, gt));
+  // typed copies keep the per-pixel reads below monomorphic (fast) whatever ArrayLike came in
+  const p = opts.thin === true ? thinBoundaries(pred).data : Int32Array.from(pred.data);
+  const g = Int32Array.from(gt.data);
+  const unassigned = opts.unassigned === 'ignore' ? undefined : ('singleton' as const);
+  const table = contingency(
+    n,
+    (i) => (p[i] === 0 ? unassigned : p[i]),
+    (i) => (g[i] === 0 ? undefined : g[i]),
   );
+  return scoresOfTable(table);
+};
 
 /** Options of `randError`: those of `randScores` plus the thresholds, e.g. `{ thresholds: [0.5] }`. */
 export interface RandErrorOptions extends RandOptions {
@@ -160,37 +156,30 @@ export const defaultThresholds: readonly number[] = Array.from({ length: 11 }, (
  * ISBI 2012 Rand error of a foreground probability map (row-major, the size of `gt`): at
  * each threshold t the predicted segments are the 4-connected components of
  * `probability > t`, scored by `randScores`; the error is 1 − the best V_Rand.
- * Left when the sizes differ or no threshold is given.
+ * Throws a MetricError when the sizes differ or no threshold is given.
  *
  * @example
  * import { randError } from 'unet-ts/metrics';
  * randError(new Float32Array([1, 1, 0, 1]), { width: 4, height: 1, data: [1, 1, 0, 2] });
- * // Right({ randError: 0, threshold: 0, infoError: 0, perThreshold: [...] })
+ * // { randError: 0, threshold: 0, infoError: 0, perThreshold: [...] }
  */
 export const randError = (
   probability: ArrayLike<number>,
   gt: Labels,
   opts: RandErrorOptions = {},
-): E.Either<ShapeError, RandErrorResult> => {
+): RandErrorResult => {
   const thresholds = opts.thresholds ?? defaultThresholds;
   if (probability.length !== gt.width * gt.height) {
-    return E.left(shapeError('randError', `probability map has ${probability.length} values, ground truth is ${gt.width}×${gt.height}`));
+    throw new MetricError('randError', `randError: probability map has ${probability.length} values, ground truth is ${gt.width}×${gt.height}`);
   }
-  if (thresholds.length === 0) return E.left(shapeError('randError', 'no thresholds'));
-  return pipe(
-    thresholds.map((threshold) =>
-      pipe(
-        randScores(thresholdComponents(probability, gt.width, gt.height, threshold).labels, gt, opts),
-        E.map((scores) => ({ threshold, scores })),
-      ),
-    ),
-    E.sequenceArray,
-    E.map((perThreshold) => {
-      // NaN (empty table) never wins: `>` is false for NaN
-      const best = perThreshold.reduce((a, b) => (b.scores.vRand > a.scores.vRand || Number.isNaN(a.scores.vRand) ? b : a));
-      const infos = perThreshold.map((r) => r.scores.vInfo).filter((v) => !Number.isNaN(v));
-      const bestInfo = infos.length === 0 ? NaN : Math.max(...infos);
-      return { randError: 1 - best.scores.vRand, threshold: best.threshold, infoError: 1 - bestInfo, perThreshold };
-    }),
-  );
+  if (thresholds.length === 0) throw new MetricError('randError', 'randError: no thresholds; expected at least one, e.g. [0.5]');
+  const perThreshold = thresholds.map((threshold) => ({
+    threshold,
+    scores: randScores(thresholdComponents(probability, gt.width, gt.height, threshold).labels, gt, opts),
+  }));
+  // NaN (empty table) never wins: `>` is false for NaN
+  const best = perThreshold.reduce((a, b) => (b.scores.vRand > a.scores.vRand || Number.isNaN(a.scores.vRand) ? b : a));
+  const infos = perThreshold.map((r) => r.scores.vInfo).filter((v) => !Number.isNaN(v));
+  const bestInfo = infos.length === 0 ? NaN : Math.max(...infos);
+  return { randError: 1 - best.scores.vRand, threshold: best.threshold, infoError: 1 - bestInfo, perThreshold };
 };

@@ -18,13 +18,11 @@
  * import { segScore } from 'unet-ts/metrics';
  * // gt object 1 = 4 pixels, pred object 7 covers 3 of them plus 1 more: J = 3 / 5
  * segScore({ width: 5, height: 1, data: [7, 7, 7, 0, 7] }, { width: 5, height: 1, data: [1, 1, 1, 1, 0] });
- * // Right({ seg: 0.6, objects: 1, matched: 1, jaccard: Map { 1 => 0.6 } })
+ * // { seg: 0.6, objects: 1, matched: 1, jaccard: Map { 1 => 0.6 } }
  */
-import * as E from 'fp-ts/lib/Either.js';
-import { pipe } from 'fp-ts/lib/function.js';
-import type { ShapeError } from '../tensor/shape-error.js';
 import { contingency } from './contingency.js';
 import { samePixels, type Labels } from './labels.js';
+import { orThrowMetric } from './metric-error.js';
 
 /** Result of `segScore`. */
 export interface SegResult {
@@ -40,35 +38,32 @@ export interface SegResult {
 
 /**
  * The SEG score of a predicted instance map against a ground-truth instance map
- * (0 = background in both). Left when the sizes differ.
+ * (0 = background in both). Throws a MetricError when the sizes differ.
  *
  * @example
- * segScore(gt, gt); // Right({ seg: 1, ... }) when gt has an object
+ * segScore(gt, gt); // { seg: 1, ... } when gt has an object
  */
-export const segScore = (pred: Labels, gt: Labels): E.Either<ShapeError, SegResult> =>
-  pipe(
-    samePixels('segScore', pred, gt),
-    E.map((n) => {
-      // full table over all pixels: row sums = |S| (background row included), column sums = |R|
-      const table = contingency(
-        n,
-        (i) => pred.data[i],
-        (i) => gt.data[i],
-      );
-      const jaccard = new Map<number, number>();
-      for (const label of table.colLabels) if (label !== 0) jaccard.set(label, 0);
-      let matched = 0;
-      for (let k = 0; k < table.cellCount.length; k++) {
-        const count = table.cellCount[k]!;
-        const r = table.colLabels[table.cellCol[k]!]!;
-        const s = table.rowLabels[table.cellRow[k]!]!;
-        const sizeR = table.colSums[table.cellCol[k]!]!;
-        if (r === 0 || s === 0 || 2 * count <= sizeR) continue; // needs |R∩S| > ½|R|
-        jaccard.set(r, count / (sizeR + table.rowSums[table.cellRow[k]!]! - count));
-        matched++;
-      }
-      const js = [...jaccard.values()];
-      const seg = js.length === 0 ? NaN : js.reduce((a, b) => a + b, 0) / js.length;
-      return { seg, objects: js.length, matched, jaccard };
-    }),
+export const segScore = (pred: Labels, gt: Labels): SegResult => {
+  const n = orThrowMetric(samePixels('segScore', pred, gt));
+  // full table over all pixels: row sums = |S| (background row included), column sums = |R|
+  const table = contingency(
+    n,
+    (i) => pred.data[i],
+    (i) => gt.data[i],
   );
+  const jaccard = new Map<number, number>();
+  for (const label of table.colLabels) if (label !== 0) jaccard.set(label, 0);
+  let matched = 0;
+  for (let k = 0; k < table.cellCount.length; k++) {
+    const count = table.cellCount[k]!;
+    const r = table.colLabels[table.cellCol[k]!]!;
+    const s = table.rowLabels[table.cellRow[k]!]!;
+    const sizeR = table.colSums[table.cellCol[k]!]!;
+    if (r === 0 || s === 0 || 2 * count <= sizeR) continue; // needs |R∩S| > ½|R|
+    jaccard.set(r, count / (sizeR + table.rowSums[table.cellRow[k]!]! - count));
+    matched++;
+  }
+  const js = [...jaccard.values()];
+  const seg = js.length === 0 ? NaN : js.reduce((a, b) => a + b, 0) / js.length;
+  return { seg, objects: js.length, matched, jaccard };
+};

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { crop, mirrorPad } from '../../src/data/mirror.js';
 import { DIHEDRAL, IDENTITY, transformImage } from '../../src/infer/dihedral.js';
 import { readTile, segmentImage } from '../../src/infer/tiles.js';
+import { InferenceError } from '../../src/infer/inference-error.js';
 import { validAbove } from '../../src/unet/geometry.js';
 import { disposeRuntimes, runtimeFor } from '../helpers/backends.js';
 import { maxAbsDiff, randomImage, randomModel, wholeImageProbs } from './helpers.js';
@@ -116,7 +117,8 @@ describe('segmentImage: overlap-tile inference equals one whole-image run (paper
   it('rejects a channel mismatch and an invalid tile, naming the nearest valid sizes', async () => {
     const rt = await runtimeFor('cpu');
     const model = randomModel({ depth: 2, base: 2, tile: 64 }, 3);
-    await expect(segmentImage(rt, model, randomImage(8, 8, 3, 1))).rejects.toThrow('the image has 3 channel(s), the model expects 1');
+    await expect(segmentImage(rt, model, randomImage(8, 8, 3, 1))).rejects.toThrow('segmentImage: the image has 3 channel(s), the model expects 1');
+    await expect(segmentImage(rt, model, randomImage(8, 8, 3, 1))).rejects.toBeInstanceOf(InferenceError);
     await expect(segmentImage(rt, model, randomImage(8, 8, 1, 1), { tile: 62 })).rejects.toThrow('nearest valid sizes: 60 or 64');
   });
 });

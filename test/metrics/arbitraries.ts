@@ -25,8 +25,3 @@ export const relabel = (m: Labels, shift: number): Labels => ({
   ...m,
   data: Int32Array.from(m.data, (v) => (v === 0 ? 0 : v * 7 + shift)),
 });
-
-export const right = <A>(e: { _tag: 'Left'; left: unknown } | { _tag: 'Right'; right: A }): A => {
-  if (e._tag === 'Left') throw new Error(`expected Right, got Left ${JSON.stringify(e.left)}`);
-  return e.right;
-};
