@@ -15,7 +15,7 @@ import { encodeRgbPng } from '../src/data/png.js';
 import { weightMap } from '../src/data/weight-map.js';
 import { displayGrey, overlayRaster } from '../src/infer/outputs.js';
 import { segmentImage } from '../src/infer/tiles.js';
-import { loadCheckpoint } from '../src/unet/checkpoint.js';
+import { loadCheckpoint } from '../src/train/checkpoint.js';
 import { createRuntime } from '../src/runtime/runtime.js';
 import { writeFileAtomic } from '../src/io/atomic.js';
 import { BLACK, draw, heatmap, raster, rasterOf, sideBySide, textHeight, upscale, type Raster } from '../src/plot/index.js';

@@ -20,7 +20,7 @@
  */
 // Tensors and shapes
 export { tensor, fromArray, zeros, fill, randomNormal, size, at, type Tensor, type Shape } from './tensor/tensor.js';
-export type { ShapeError } from './tensor/shape-error.js';
+export { OpShapeError, type ShapeError } from './tensor/shape-error.js';
 export { rng, type Rng } from './tensor/random.js';
 export * as shapes from './tensor/shape.js';
 // Runtime
@@ -39,15 +39,17 @@ export {
 export { BACKENDS, BackendError, type BackendName } from './runtime/backend.js';
 // Autodiff
 export { apply, backward, leaf, valueAndGrad, trainingCtx, inferenceCtx, type Ctx, type Var, type Tape, type Entry, type EntryOf } from './autodiff/tape.js';
-export { rules, type RuleTable } from './autodiff/rules.js';
-export type { OpName, OpRule, OpSignatures, Inputs, Attrs, Saved, Forward } from './autodiff/op.js';
-export { checkOps, type CheckRow } from './autodiff/check.js';
+export { conv2d, relu, maxPool2, upConv2, centerCrop, concat, dropout, softmaxCrossEntropy, softDice, add } from './autodiff/ops.js';
+export { rules, type RuleTable } from './layers/rules.js';
+export type { OpName, OpRule, OpSignatures, Inputs, Attrs, Saved, Forward } from './layers/op.js';
+export { checkOps, type CheckRow } from './verify/ops.js';
 // The model
 export { geometry, validAbove, validBelow, type Geometry, type GeometryConfig, type Level, type Padding } from './unet/geometry.js';
 export { PRESETS, UNetConfigCodec, decodeConfig, type UNetConfig, type PresetName } from './unet/config.js';
 export { initParams, paramSpecs, parameterCount, type Params, type ParamSpec } from './unet/params.js';
+export { unet, type Layers } from './unet/architecture.js';
 export { unetForward, predictLogits, paramVars, type ForwardOptions, type ParamVars } from './unet/model.js';
-export { saveCheckpoint, loadCheckpoint, type Checkpoint } from './unet/checkpoint.js';
+export { saveCheckpoint, loadCheckpoint, type Checkpoint } from './train/checkpoint.js';
 export { bundledModel, BUNDLED_MODELS, type BundledModelName } from './unet/bundled.js';
 // Training
 export { train, TrainingError, type TrainOptions, type TrainResult, type StepInfo, type Validation } from './train/trainer.js';
@@ -56,11 +58,12 @@ export { sgd, adam, initState, update, OptimizerConfigCodec, type OptimizerConfi
 export { ScheduleCodec, type Schedule } from './train/schedule.js';
 // Inference and metrics
 export {
-  segmentImage, evaluateModel, writeOutputs, type Segmentation, type SegmentOptions, type Model, type TileProgress,
+  segmentImage, evaluateModel, writeOutputs, InferenceError, type Segmentation, type SegmentOptions, type Model, type TileProgress,
   type Evaluation, type EvaluateOptions, type ImageMetrics, type MetricName, type OutputOptions, type Written,
 } from './infer/index.js';
 export * as metrics from './metrics/index.js';
-// Data
+// Data (files are written through one atomic writer, which throws AtomicWriteError)
+export { AtomicWriteError } from './io/atomic.js';
 export {
   readImage, decodeImage, decodePng, encodePng, writePng, image, toTensor, fromTensor, normalize, DataError,
   openDataset, loadEntry, splitDataset, trainingItem, labelsFromImage, weightMap, weightMapCache, sampleTile, synthetic,

@@ -11,7 +11,7 @@
  */
 import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
-import { rules } from '../../src/autodiff/rules.js';
+import { rules } from '../../src/layers/rules.js';
 import { kernelClock, median } from '../../src/bench/measure.js';
 import { randomTensor } from '../../src/bench/ops.js';
 import { createRuntime } from '../../src/runtime/runtime.js';

@@ -10,7 +10,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { rules } from '../../src/autodiff/rules.js';
+import { rules } from '../../src/layers/rules.js';
 import { createRuntime, type Runtime } from '../../src/runtime/runtime.js';
 import { randomTensor } from '../../src/bench/ops.js';
 

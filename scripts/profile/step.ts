@@ -17,7 +17,7 @@ import { createRequire } from 'node:module';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { loadavg } from 'node:os';
 import { inferenceCtx } from '../../src/autodiff/tape.js';
-import { rules } from '../../src/autodiff/rules.js';
+import { rules } from '../../src/layers/rules.js';
 import { createRuntime, type KernelSpec, type Runtime } from '../../src/runtime/runtime.js';
 import { benchSample, modelTarget } from '../../src/bench/model.js';
 import { adam, initState, update } from '../../src/train/optim.js';

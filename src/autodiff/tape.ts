@@ -10,8 +10,8 @@ import { sameShape, size } from '../tensor/tensor.js';
 import { readTensor, type AnyTensor } from '../tensor/device-tensor.js';
 import { showShape } from '../tensor/shape-error.js';
 import type { Runtime } from '../runtime/runtime.js';
-import type { Attrs, Inputs, OpName, Saved } from './op.js';
-import { rules } from './rules.js';
+import type { Attrs, Inputs, OpName, Saved } from '../layers/op.js';
+import { rules } from '../layers/rules.js';
 
 /** A value in a computation: a tensor (on the device on a resident runtime) and its identity on the tape. */
 export interface Var {
@@ -120,8 +120,9 @@ export const backward = async (rt: Runtime, tape: Tape, loss: Var, wrt: readonly
  * the step is freed when it returns.
  *
  * @example
+ * import { conv2d, leaf, softmaxCrossEntropy, valueAndGrad } from 'unet-ts';
  * const { value, grads } = await valueAndGrad(async (ctx, p) =>
- *   apply(ctx, 'softmaxCrossEntropy', [await apply(ctx, 'conv2d', [x, p.w, p.b], { pad: 0 }), y, w], {}))(rt, { w, b });
+ *   softmaxCrossEntropy(ctx, await conv2d(ctx, leaf(ctx, x), p.w, p.b, { pad: 0 }), leaf(ctx, y), leaf(ctx, wmap)))(rt, { w, b });
  */
 export const valueAndGrad =
   <P extends Record<string, Tensor>>(lossFn: (ctx: Ctx, params: { readonly [K in keyof P]: Var }) => Promise<Var>) =>

@@ -13,7 +13,7 @@
  * The VJP row's time is the whole call; its `host` part is the call minus all booked kernels
  * (padding/stacking of the inputs, weight transposes, unpacking of results).
  */
-import { rules } from '../autodiff/rules.js';
+import { rules } from '../layers/rules.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { Shape, Tensor } from '../tensor/tensor.js';
 import type { AnyTensor } from '../tensor/device-tensor.js';

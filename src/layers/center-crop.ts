@@ -9,15 +9,13 @@
  * VJP: dy padded with zeros back to the input shape,
  *   dx[n, c, i, j] = dy[n, c, i − oy, j − ox] inside the window, 0 outside.
  *
- * Kernels use the [W, H, N·C] 3-D layout of ./elementwise.ts (no index above 2^24 at paper
- * sizes: the level-1 map 64×568×568 is 20.6 M values, notes trap 1).
+ * Kernels: src/kernels/center-crop.ts.
  */
 import { centerCropShape, sameShapeRule } from '../tensor/shape.js';
 import type { Tensor64 } from '../tensor/tensor64.js';
-import type { Attrs, OpRule } from '../autodiff/op.js';
-import { shapeOrThrow } from '../autodiff/op.js';
-import type { KernelThis } from '../runtime/gpujs.js';
-import { runPointwise } from './elementwise.js';
+import { orThrow } from '../tensor/shape-error.js';
+import { centerCropBackward, centerCropForward } from '../kernels/center-crop.js';
+import type { Attrs, OpRule } from './op.js';
 
 type CropAttrs = Attrs<'centerCrop'>;
 
@@ -45,30 +43,10 @@ export const centerCropRefVjp = (x: Tensor64, dy: Tensor64, { h, w }: CropAttrs)
   return { shape: x.shape, data: dx };
 };
 
-function centerCropKernel(this: KernelThis, x: number[][][]): number {
-  return x[this.thread.z]![this.thread.y + this.constants.OY!]![this.thread.x + this.constants.OX!]!;
-}
-
-// One thread per input element; reads dy only inside the crop window (no out-of-range reads).
-function centerCropBackwardKernel(this: KernelThis, dy: number[][][]): number {
-  const i = this.thread.y - this.constants.OY!;
-  const j = this.thread.x - this.constants.OX!;
-  if (i >= 0 && i < this.constants.H! && j >= 0 && j < this.constants.W!) {
-    return dy[this.thread.z]![i]![j]!;
-  }
-  return 0;
-}
-
 export const centerCrop: OpRule<'centerCrop'> = {
-  forward: async (rt, [x], attrs) => {
-    const shape = shapeOrThrow(centerCropShape(x.shape, attrs.h, attrs.w));
-    const constants = { OY: (x.shape[2] - attrs.h) / 2, OX: (x.shape[3] - attrs.w) / 2 };
-    return { out: await runPointwise(rt, 'centerCrop.forward', centerCropKernel, shape, [x], constants), saved: null };
-  },
-  vjp: async (rt, dy, [x], _out, attrs) => {
-    const yShape = shapeOrThrow(centerCropShape(x.shape, attrs.h, attrs.w));
-    shapeOrThrow(sameShapeRule('centerCrop.vjp', yShape, dy.shape));
-    const constants = { OY: (x.shape[2] - attrs.h) / 2, OX: (x.shape[3] - attrs.w) / 2, H: attrs.h, W: attrs.w };
-    return [await runPointwise(rt, 'centerCrop.vjp', centerCropBackwardKernel, x.shape, [dy], constants)] as const;
+  forward: async (rt, [x], { h, w }) => ({ out: await centerCropForward(rt, x, orThrow(centerCropShape(x.shape, h, w))), saved: null }),
+  vjp: async (rt, dy, [x], _out, { h, w }) => {
+    orThrow(sameShapeRule('centerCrop.vjp', orThrow(centerCropShape(x.shape, h, w)), dy.shape));
+    return [await centerCropBackward(rt, dy, x.shape)] as const;
   },
 };

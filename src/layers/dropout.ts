@@ -16,17 +16,16 @@
  * rounding to float32 (one correctly rounded float32 product).
  * On a resident runtime (webgpu) x, y, dy and dx stay on the device; the host mask reaches it
  * as a kernel argument (a host → device copy in the forward and in the VJP), and nothing of
- * activation size is read back.
+ * activation size is read back. Kernel: src/kernels/dropout.ts.
  */
 import { sameShapeRule } from '../tensor/shape.js';
 import type { Shape, Tensor } from '../tensor/tensor.js';
 import { size, unsafeTensor } from '../tensor/tensor.js';
 import type { Tensor64 } from '../tensor/tensor64.js';
 import { rng } from '../tensor/random.js';
-import type { Attrs, OpRule } from '../autodiff/op.js';
-import { shapeOrThrow } from '../autodiff/op.js';
-import type { KernelThis } from '../runtime/gpujs.js';
-import { runPointwise } from './elementwise.js';
+import { orThrow } from '../tensor/shape-error.js';
+import { applyMask } from '../kernels/dropout.js';
+import type { Attrs, OpRule } from './op.js';
 
 type DropoutAttrs = Attrs<'dropout'>;
 
@@ -57,21 +56,14 @@ export const dropoutRef = (x: Tensor64, mask: Tensor64): Tensor64 => ({ shape: x
 /** Float64 reference VJP, dx = dy · mask. */
 export const dropoutRefVjp = (mask: Tensor64, dy: Tensor64): Tensor64 => ({ shape: dy.shape, data: dy.data.map((g, i) => g * mask.data[i]!) });
 
-function dropoutKernel(this: KernelThis, x: number[][][], mask: number[][][]): number {
-  return x[this.thread.z]![this.thread.y]![this.thread.x]! * mask[this.thread.z]![this.thread.y]![this.thread.x]!;
-}
-
 export const dropout: OpRule<'dropout'> = {
   forward: async (rt, [x], attrs) => {
-    const shape = shapeOrThrow(sameShapeRule('dropout', x.shape));
-    const mask = dropoutMask(shape, attrs);
-    if (size(shape) === 0) return { out: unsafeTensor(shape, new Float32Array(0)), saved: { mask } };
-    return { out: await runPointwise(rt, 'dropout.forward', dropoutKernel, shape, [x, mask]), saved: { mask } };
+    const mask = dropoutMask(orThrow(sameShapeRule('dropout', x.shape)), attrs);
+    return { out: await applyMask(rt, 'dropout.forward', x, mask), saved: { mask } };
   },
   vjp: async (rt, dy, [x], _out, _attrs, { mask }) => {
-    shapeOrThrow(sameShapeRule('dropout.vjp', x.shape, dy.shape));
-    shapeOrThrow(sameShapeRule('dropout.vjp', mask.shape, dy.shape));
-    if (size(dy.shape) === 0) return [unsafeTensor(dy.shape, new Float32Array(0))] as const;
-    return [await runPointwise(rt, 'dropout.vjp', dropoutKernel, dy.shape, [dy, mask])] as const;
+    orThrow(sameShapeRule('dropout.vjp', x.shape, dy.shape));
+    orThrow(sameShapeRule('dropout.vjp', mask.shape, dy.shape));
+    return [await applyMask(rt, 'dropout.vjp', dy, mask)] as const;
   },
 };

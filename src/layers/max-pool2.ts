@@ -11,17 +11,13 @@
  * the FIRST maximum in row-major window order (0,0), (0,1), (1,0), (1,1); it gets all of dy,
  * the other tied elements get 0. (This is a valid subgradient of max.)
  *
- * Kernels use the [W, H, N·C] 3-D layout of ./elementwise.ts so no index exceeds 2^24 at
- * paper sizes (64×568×568 = 20.6 M values, notes trap 1). The backward kernel has one thread
- * per INPUT element: it recomputes its window's chosen position from x and keeps dy only if
- * it is that position — no scatter, no atomics.
+ * Kernels: src/kernels/max-pool2.ts.
  */
 import { maxPool2Shape, sameShapeRule } from '../tensor/shape.js';
 import type { Tensor64 } from '../tensor/tensor64.js';
-import type { OpRule } from '../autodiff/op.js';
-import { shapeOrThrow } from '../autodiff/op.js';
-import type { KernelThis } from '../runtime/gpujs.js';
-import { runPointwise } from './elementwise.js';
+import { orThrow } from '../tensor/shape-error.js';
+import { maxPool2Backward, maxPool2Forward } from '../kernels/max-pool2.js';
+import type { OpRule } from './op.js';
 
 /** Flat index of the chosen (first row-major maximum) element of window (nc, i, j), in float64. */
 const chosen = (x: Tensor64, nc: number, i: number, j: number): number => {
@@ -57,67 +53,14 @@ export const maxPool2RefVjp = (x: Tensor64, dy: Tensor64): Tensor64 => {
   return { shape: x.shape, data: dx };
 };
 
-function maxPool2Kernel(this: KernelThis, x: number[][][]): number {
-  const y0 = this.thread.y * 2;
-  const x0 = this.thread.x * 2;
-  const a = x[this.thread.z]![y0]![x0]!;
-  const b = x[this.thread.z]![y0]![x0 + 1]!;
-  const c = x[this.thread.z]![y0 + 1]![x0]!;
-  const d = x[this.thread.z]![y0 + 1]![x0 + 1]!;
-  // Same selection as the backward kernel and the reference (first maximum wins), so the
-  // output is bit-for-bit the chosen element (also for −0 vs 0).
-  let best = a;
-  if (b > best) {
-    best = b;
-  }
-  if (c > best) {
-    best = c;
-  }
-  if (d > best) {
-    best = d;
-  }
-  return best;
-}
-
-// One thread per input element (x, y, z) of x [W, H, N·C]; dy is [W/2, H/2, N·C].
-function maxPool2BackwardKernel(this: KernelThis, x: number[][][], dy: number[][][]): number {
-  const oy = Math.floor(this.thread.y / 2);
-  const ox = Math.floor(this.thread.x / 2);
-  const a = x[this.thread.z]![oy * 2]![ox * 2]!;
-  const b = x[this.thread.z]![oy * 2]![ox * 2 + 1]!;
-  const c = x[this.thread.z]![oy * 2 + 1]![ox * 2]!;
-  const d = x[this.thread.z]![oy * 2 + 1]![ox * 2 + 1]!;
-  // First maximum in row-major window order: strict '>' keeps the earlier of tied elements.
-  let best = a;
-  let pick = 0;
-  if (b > best) {
-    best = b;
-    pick = 1;
-  }
-  if (c > best) {
-    best = c;
-    pick = 2;
-  }
-  if (d > best) {
-    best = d;
-    pick = 3;
-  }
-  const mine = (this.thread.y - oy * 2) * 2 + (this.thread.x - ox * 2);
-  if (mine === pick) {
-    return dy[this.thread.z]![oy]![ox]!;
-  }
-  return 0;
-}
-
 export const maxPool2: OpRule<'maxPool2'> = {
   forward: async (rt, [x]) => {
-    const shape = shapeOrThrow(maxPool2Shape(x.shape));
-    return { out: await runPointwise(rt, 'maxPool2.forward', maxPool2Kernel, shape, [x]), saved: null };
+    const shape = orThrow(maxPool2Shape(x.shape));
+    return { out: await maxPool2Forward(rt, x, shape), saved: null };
   },
   vjp: async (rt, dy, [x]) => {
-    const yShape = shapeOrThrow(maxPool2Shape(x.shape));
-    shapeOrThrow(sameShapeRule('maxPool2.vjp', yShape, dy.shape));
-    const dx = await runPointwise(rt, 'maxPool2.vjp', maxPool2BackwardKernel, x.shape, [x, dy]);
-    return [dx] as const;
+    const yShape = orThrow(maxPool2Shape(x.shape));
+    orThrow(sameShapeRule('maxPool2.vjp', yShape, dy.shape));
+    return [await maxPool2Backward(rt, x, dy)] as const;
   },
 };

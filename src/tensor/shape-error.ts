@@ -17,8 +17,19 @@ export const shapeError = (op: string, detail: string): ShapeError => ({
 
 export const showShape = (s: readonly number[]): string => `[${s.join(', ')}]`;
 
-/** Throws a ShapeError as an Error (for the imperative edges: CLI, tests). */
+/** A failed shape rule, thrown: its message names the op and the shapes. */
+export class OpShapeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OpShapeError';
+  }
+}
+
+/**
+ * The one Either unwrapper: the value of a shape rule, or its ShapeError thrown as an
+ * OpShapeError (inside ops, and at the imperative edges: CLI, tests).
+ */
 export const orThrow = <A>(e: { readonly _tag: 'Left'; readonly left: ShapeError } | { readonly _tag: 'Right'; readonly right: A }): A => {
-  if (e._tag === 'Left') throw new Error(e.left.message);
+  if (e._tag === 'Left') throw new OpShapeError(e.left.message);
   return e.right;
 };

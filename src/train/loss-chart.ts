@@ -3,11 +3,10 @@
  * the step, drawn from log.jsonl by the project's own PNG renderer.
  */
 import { readFileSync } from 'node:fs';
-import * as E from 'fp-ts/lib/Either.js';
 import { lineChart, type Series } from '../plot/line-chart.js';
-import { encodePng } from '../plot/png.js';
+import { encodeRgbPng } from '../data/png.js';
 import { sideBySide } from '../plot/overlay.js';
-import { writeFileAtomic } from '../checkpoint/atomic.js';
+import { writeFileAtomic } from '../io/atomic.js';
 
 interface LogLine {
   readonly type: string;
@@ -42,6 +41,5 @@ export const writeLossChart = async (logFile: string, pngFile: string): Promise<
     const series: Series[] = metricNames.map((k) => ({ name: k, points: vals.map((v) => [v.step, Number(v[k])] as [number, number]) }));
     charts.push(lineChart({ title: 'validation', series, xLabel: 'step', yLabel: 'metric', width: 800, height: 420 }));
   }
-  const r = await writeFileAtomic(pngFile, encodePng(charts.length === 1 ? charts[0]! : sideBySide(charts, 8)))();
-  if (E.isLeft(r)) throw r.left;
+  writeFileAtomic(pngFile, encodeRgbPng(charts.length === 1 ? charts[0]! : sideBySide(charts, 8)));
 };

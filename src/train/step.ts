@@ -3,7 +3,8 @@
  * tape, the weighted softmax cross-entropy of Eq. 1 against the tile's labels and Eq. 2
  * weights, backward, and the gradient of every parameter.
  */
-import { apply, leaf, valueAndGrad } from '../autodiff/tape.js';
+import { leaf, valueAndGrad } from '../autodiff/tape.js';
+import { add, softDice, softmaxCrossEntropy } from '../autodiff/ops.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { Sample } from '../data/tiles.js';
 import type { UNetConfig } from '../unet/config.js';
@@ -34,10 +35,8 @@ export const lossAndGrads = (
   valueAndGrad<Params>(async (ctx, p) => {
     const logits = await unetForward(cfg, { dropoutSeed })(ctx, p, leaf(ctx, sample.image));
     const labels = leaf(ctx, sample.labels);
-    const ce = await apply(ctx, 'softmaxCrossEntropy', [logits, labels, leaf(ctx, sample.weights)], {});
-    if (loss === 'ce') return ce;
-    const dice = await apply(ctx, 'softDice', [logits, labels], {});
-    return apply(ctx, 'add', [ce, dice], {});
+    const ce = await softmaxCrossEntropy(ctx, logits, labels, leaf(ctx, sample.weights));
+    return loss === 'ce' ? ce : add(ctx, ce, await softDice(ctx, logits, labels));
   })(rt, params).then(({ value, grads }) => ({ loss: value, grads }));
 
 /** The first parameter whose gradient holds NaN or ±Infinity, if any. */

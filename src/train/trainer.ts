@@ -18,7 +18,7 @@ import type { AugmentOptions } from '../data/augment.js';
 import { geometry } from '../unet/geometry.js';
 import type { UNetConfig } from '../unet/config.js';
 import type { Params } from '../unet/params.js';
-import { saveCheckpoint } from '../unet/checkpoint.js';
+import { saveCheckpoint } from '../train/checkpoint.js';
 import { initState, meanGrads, update, type OptimizerConfig, type OptimizerState } from './optim.js';
 import { learningRate, type Schedule } from './schedule.js';
 import { lossAndGrads, nonFiniteGradient, type LossKind } from './step.js';

@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import type { Runtime } from '../runtime/runtime.js';
 import type { LoadedEntry } from '../data/dataset.js';
 import { evaluateModel } from '../infer/evaluate.js';
-import { encodePng } from '../plot/png.js';
+import { encodeRgbPng } from '../data/png.js';
 import { overlayRaster } from '../infer/outputs.js';
-import { writeFileAtomic } from '../data/atomic.js';
+import { writeFileAtomic } from '../io/atomic.js';
 import type { UNetConfig } from '../unet/config.js';
 import type { Params } from '../unet/params.js';
 import type { Validation } from './trainer.js';
@@ -23,7 +23,7 @@ export const validator =
       instances: opts.instances,
       ...(opts.tile !== undefined ? { tile: opts.tile } : {}),
       onImage: (_m, seg, entry) => {
-        if (opts.dir) writeFileAtomic(join(opts.dir, `${entry.stem}_overlay.png`), encodePng(overlayRaster(entry.image, seg.labels, entry.labels.classes.data)));
+        if (opts.dir) writeFileAtomic(join(opts.dir, `${entry.stem}_overlay.png`), encodeRgbPng(overlayRaster(entry.image, seg.labels, entry.labels.classes.data)));
       },
     });
     const metrics = Object.fromEntries(Object.entries(ev.mean).filter(([, v]) => v !== undefined)) as Record<string, number>;

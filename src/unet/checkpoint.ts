@@ -1,10 +1,15 @@
 /**
- * Model checkpoints in safetensors: parameters named like a PyTorch state_dict
- * (`down.0.conv1.weight` [Cout, Cin, 3, 3], `down.0.conv1.bias` [Cout], up-conv weights
- * [Cin, Cout, 2, 2] as ConvTranspose2d), optimizer buffers as `optimizer.<param>.m|v`, and
- * in `__metadata__` the model config, optimizer config, step and seed as JSON strings,
- * decoded with io-ts on load. A file that does not match its own config is rejected with a
- * message naming the tensor and the shapes.
+ * The model file: a safetensors file whose tensors are the parameters, named like a PyTorch
+ * state_dict (`down.0.conv1.weight` [Cout, Cin, 3, 3], `down.0.conv1.bias` [Cout], up-conv
+ * weights [Cin, Cout, 2, 2] as ConvTranspose2d), with the model config as JSON in
+ * `__metadata__` (decoded with io-ts on load). A file that does not match its own config is
+ * rejected with a message naming the tensor and the shapes.
+ *
+ * State stored beside the model — a training checkpoint's optimizer buffers and counters
+ * (src/train/checkpoint.ts) — is kept as tensors named `optimizer.<parameter>.<buffer>`, each
+ * shaped like its parameter, and as further metadata strings. This module checks those
+ * tensors belong to a parameter and hands them over uninterpreted, so inference can read a
+ * training checkpoint and an exported model alike.
  */
 import * as t from 'io-ts';
 import * as E from 'fp-ts/lib/Either.js';
@@ -15,29 +20,33 @@ import type { Shape, Tensor } from '../tensor/tensor.js';
 import { showShape } from '../tensor/shape-error.js';
 import { decodeConfig, type UNetConfig } from './config.js';
 import { paramSpecs, type Params } from './params.js';
-import { OptimizerConfigCodec, type OptimizerConfig, type OptimizerState } from '../train/optim.js';
 
-export interface Checkpoint {
+/** A network: its config and parameters. */
+export interface ModelData {
   readonly config: UNetConfig;
   readonly params: Params;
-  /** Present in training checkpoints (for --resume); absent in exported models. */
-  readonly training?: {
-    readonly optimizer: OptimizerConfig;
-    readonly state: OptimizerState;
-    readonly step: number;
-    readonly seed: number;
-    /** Anything else the trainer needs to resume bit-exactly (JSON). */
-    readonly extra: string;
-  };
+}
+
+/** What a writer stored beside the model (see the header); absent in exported models. */
+export interface StoredState {
+  /** By name without the `optimizer.` prefix (`down.0.conv1.weight.m`); each shaped like its parameter. */
+  readonly buffers: Readonly<Record<string, Tensor>>;
+  /** Metadata strings other than the format and the config. */
+  readonly metadata: Readonly<Record<string, string>>;
+}
+
+export interface ModelFile extends ModelData {
+  readonly state?: StoredState;
 }
 
 const FORMAT = 'unet-ts/1';
-const OPT = 'optimizer.';
+const STATE = 'optimizer.';
 
 /** PyTorch stores biases as [C]; inside unet-ts they are [1, C, 1, 1] to broadcast over NCHW. */
 const toFile = (name: string, t: Tensor): NamedTensor => ({ shape: name.endsWith('.bias') ? [t.shape[1]] : [...t.shape], data: t.data });
 
-const jsonField = <A>(meta: Readonly<Record<string, string>>, key: string, codec: t.Type<A>, file: string): A => {
+/** A JSON metadata field decoded with `codec`; the error names the file and the field. */
+export const jsonField = <A>(meta: Readonly<Record<string, string>>, key: string, codec: t.Type<A>, file: string): A => {
   const raw = meta[key];
   if (raw === undefined) throw new CheckpointError(file, `metadata has no '${key}'`);
   let json: unknown;
@@ -51,27 +60,22 @@ const jsonField = <A>(meta: Readonly<Record<string, string>>, key: string, codec
   return r.right;
 };
 
-/** Writes a checkpoint atomically (temp file, fsync, rename): a crash leaves the old file whole. */
-export const saveCheckpoint = async (path: string, ck: Checkpoint): Promise<void> => {
+/** Writes a model file atomically (temp file, fsync, rename): a crash leaves the old file whole. */
+export const writeModelFile = async (path: string, model: ModelData, state?: StoredState): Promise<void> => {
   const tensors = new Map<string, NamedTensor>();
-  for (const [k, v] of Object.entries(ck.params)) tensors.set(k, toFile(k, v));
-  const metadata: Record<string, string> = { format: FORMAT, config: JSON.stringify(ck.config) };
-  if (ck.training) {
-    for (const [k, v] of Object.entries(ck.training.state.buffers)) tensors.set(OPT + k, { shape: [...v.shape], data: v.data });
-    metadata['optimizer'] = JSON.stringify(ck.training.optimizer);
-    metadata['step'] = String(ck.training.step);
-    metadata['optimizerStep'] = String(ck.training.state.step);
-    metadata['seed'] = String(ck.training.seed);
-    metadata['extra'] = ck.training.extra;
-  }
+  for (const [k, v] of Object.entries(model.params)) tensors.set(k, toFile(k, v));
+  for (const [k, v] of Object.entries(state?.buffers ?? {})) tensors.set(STATE + k, { shape: [...v.shape], data: v.data });
+  const reserved = Object.keys(state?.metadata ?? {}).filter((k) => k === 'format' || k === 'config');
+  if (reserved.length > 0) throw new Error(`writeModelFile ${path}: state metadata may not set '${reserved[0]}' (the model file's own field)`);
+  const metadata: Record<string, string> = { format: FORMAT, config: JSON.stringify(model.config), ...state?.metadata };
   const r = await writeSafetensorsFile(path, tensors, metadata)();
   if (E.isLeft(r)) throw r.left;
 };
 
 const sameDims = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
 
-/** Reads and validates a checkpoint: every parameter present with the shape its config implies. */
-export const loadCheckpoint = async (path: string): Promise<Checkpoint> => {
+/** Reads and validates a model file: every parameter present with the shape its config implies. */
+export const readModelFile = async (path: string): Promise<ModelFile> => {
   const r = await readSafetensorsFile(path)();
   if (E.isLeft(r)) throw r.left;
   const { tensors, metadata } = r.right;
@@ -87,22 +91,17 @@ export const loadCheckpoint = async (path: string): Promise<Checkpoint> => {
     if (!sameDims(f.shape, want)) throw new CheckpointError(path, `tensor '${spec.name}' has shape ${showShape(f.shape)}, the config needs ${showShape(want)}`);
     params[spec.name] = { shape: spec.shape, data: f.data };
   }
-  const extraNames = [...tensors.keys()].filter((k) => !k.startsWith(OPT) && !(k in params));
+  const extraNames = [...tensors.keys()].filter((k) => !k.startsWith(STATE) && !(k in params));
   if (extraNames.length > 0) throw new CheckpointError(path, `unexpected tensors not in the config: ${extraNames.slice(0, 5).join(', ')}`);
-  if (metadata['optimizer'] === undefined) return { config, params };
-  const optimizer = jsonField(metadata, 'optimizer', OptimizerConfigCodec, path);
   const buffers: Record<string, Tensor> = {};
   for (const [k, v] of tensors) {
-    if (!k.startsWith(OPT)) continue;
-    const name = k.slice(OPT.length);
-    const param = params[name.replace(/\.[mv]$/, '')];
+    if (!k.startsWith(STATE)) continue;
+    const name = k.slice(STATE.length);
+    const param = params[name.replace(/\.[^.]+$/, '')];
     if (!param || !sameDims(v.shape, param.shape)) throw new CheckpointError(path, `optimizer buffer '${k}' does not match a parameter`);
     buffers[name] = { shape: param.shape as Shape, data: v.data };
   }
-  const int = (k: string): number => jsonField(metadata, k, t.number, path);
-  return {
-    config,
-    params,
-    training: { optimizer, state: { step: int('optimizerStep'), buffers }, step: int('step'), seed: int('seed'), extra: metadata['extra'] ?? '{}' },
-  };
+  const { format: _f, config: _c, ...rest } = metadata;
+  if (Object.keys(buffers).length === 0 && Object.keys(rest).length === 0) return { config, params };
+  return { config, params, state: { buffers, metadata: rest } };
 };

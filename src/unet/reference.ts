@@ -1,8 +1,8 @@
 /**
- * The whole U-Net and its loss in float64, composed from the layers' plain-TypeScript
- * references: the oracle for the end-to-end gradient check (finite differences of this
- * function against the kernels' taped gradient) and for `unet-ts check`.
- * Dropout is left out (the check runs the deterministic network: rate 0).
+ * The whole U-Net and its loss in float64: the architecture of ./architecture.ts run with the
+ * layers' plain-TypeScript references. The oracle for the end-to-end gradient check (finite
+ * differences of this function against the kernels' taped gradient, src/verify/network.ts)
+ * and for the model tests. Dropout is the identity (the check runs the deterministic network).
  */
 import type { Tensor64 } from '../tensor/tensor64.js';
 import { conv2dRef } from '../layers/conv2d.js';
@@ -12,6 +12,7 @@ import { upConv2Ref } from '../layers/up-conv2.js';
 import { centerCropRef } from '../layers/center-crop.js';
 import { concatRef } from '../layers/concat.js';
 import { softmaxCrossEntropyRef } from '../layers/softmax-cross-entropy.js';
+import { unet, type Layers } from './architecture.js';
 import type { UNetConfig } from './config.js';
 
 export type Params64 = Readonly<Record<string, Tensor64>>;
@@ -22,27 +23,20 @@ const get = (p: Params64, k: string): Tensor64 => {
   return t;
 };
 
+/** The layers of ./architecture.ts as float64 references on parameters `p`. */
+const referenceLayers = (c: UNetConfig, p: Params64): Layers<Tensor64> => ({
+  conv: async (name, x, _cout, k) => conv2dRef(x, get(p, `${name}.weight`), get(p, `${name}.bias`), k === 3 && c.padding === 'same' ? 1 : 0),
+  relu: async (x) => reluRef(x),
+  maxPool: async (x) => maxPool2Ref(x),
+  dropout: async (x) => x,
+  upConv: async (name, x) => upConv2Ref(x, get(p, `${name}.weight`), get(p, `${name}.bias`)),
+  crop: async (skip, like) => centerCropRef(skip, { h: like.shape[2], w: like.shape[3] }),
+  concat: async (a, b) => concatRef(a, b),
+});
+
 /** Float64 logits of the network (no dropout). */
-export const unetRef = (c: UNetConfig, p: Params64, x: Tensor64): Tensor64 => {
-  const pad = c.padding === 'valid' ? 0 : 1;
-  const conv = (name: string, h: Tensor64): Tensor64 => reluRef(conv2dRef(h, get(p, `${name}.weight`), get(p, `${name}.bias`), pad));
-  const block = (prefix: string, h: Tensor64): Tensor64 => conv(`${prefix}.conv2`, conv(`${prefix}.conv1`, h));
-  const skips: Tensor64[] = [];
-  let h = x;
-  for (let i = 0; i < c.depth; i++) {
-    h = block(`down.${i}`, h);
-    skips.push(h);
-    h = maxPool2Ref(h);
-  }
-  h = block('bottom', h);
-  for (let i = c.depth - 1; i >= 0; i--) {
-    const up = upConv2Ref(h, get(p, `up.${i}.upconv.weight`), get(p, `up.${i}.upconv.bias`));
-    const skip = centerCropRef(skips[i]!, { h: up.shape[2], w: up.shape[3] });
-    h = block(`up.${i}`, concatRef(skip, up));
-  }
-  return conv2dRef(h, get(p, 'out.weight'), get(p, 'out.bias'), 0);
-};
+export const unetRef = (c: UNetConfig, p: Params64, x: Tensor64): Promise<Tensor64> => unet(c, referenceLayers(c, p))(x);
 
 /** Float64 weighted cross-entropy loss of the network on one sample. */
-export const unetLossRef = (c: UNetConfig, p: Params64, x: Tensor64, labels: Tensor64, weights: Tensor64): number =>
-  softmaxCrossEntropyRef(unetRef(c, p, x), labels, weights).data[0]!;
+export const unetLossRef = async (c: UNetConfig, p: Params64, x: Tensor64, labels: Tensor64, weights: Tensor64): Promise<number> =>
+  softmaxCrossEntropyRef(await unetRef(c, p, x), labels, weights).data[0]!;

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { apply, backward, inferenceCtx, leaf, trainingCtx, valueAndGrad, type Entry } from '../../src/autodiff/tape.js';
-import { rules } from '../../src/autodiff/rules.js';
+import { rules } from '../../src/layers/rules.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { disposeRuntimes, runtimeFor, testBackends } from '../helpers/backends.js';
 import { onDevice } from '../helpers/device.js';

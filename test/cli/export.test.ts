@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { exportModel } from '../../src/cli/commands/export.js';
 import { UsageError } from '../../src/cli/args.js';
 import { PRESETS } from '../../src/unet/config.js';
-import { loadCheckpoint, saveCheckpoint } from '../../src/unet/checkpoint.js';
+import { loadCheckpoint, saveCheckpoint } from '../../src/train/checkpoint.js';
 import { initParams } from '../../src/unet/params.js';
 import { adam, initState } from '../../src/train/optim.js';
 

@@ -6,7 +6,7 @@ import { info } from '../../src/cli/commands/info.js';
 import { UsageError } from '../../src/cli/args.js';
 import { configFromFlags } from '../../src/cli/model-source.js';
 import { PRESETS } from '../../src/unet/config.js';
-import { saveCheckpoint } from '../../src/unet/checkpoint.js';
+import { saveCheckpoint } from '../../src/train/checkpoint.js';
 import { initParams } from '../../src/unet/params.js';
 
 // `unet-ts info` in-process (main.test.ts runs the real process for exit codes).

@@ -8,7 +8,7 @@ import { readImage } from '../../src/data/image-file.js';
 import { readPng, writePng } from '../../src/data/png.js';
 import { instanceMap } from '../../src/infer/outputs.js';
 import { segmentImage } from '../../src/infer/tiles.js';
-import { saveCheckpoint } from '../../src/unet/checkpoint.js';
+import { saveCheckpoint } from '../../src/train/checkpoint.js';
 import { disposeRuntimes, runtimeFor } from '../helpers/backends.js';
 import { randomModel } from '../infer/helpers.js';
 

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { synthetic } from '../../src/data/synthetic.js';
 import { image } from '../../src/data/image.js';
 import { writePng } from '../../src/data/png.js';
-import { loadCheckpoint } from '../../src/unet/checkpoint.js';
+import { loadCheckpoint } from '../../src/train/checkpoint.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const args = ['--import', 'tsx', 'src/cli/main.ts'];

@@ -5,7 +5,7 @@
  * runtime scope, so a test asserts on host values while the op itself runs device to device,
  * and nothing stays allocated on the device after the call.
  */
-import type { Attrs, Grads, Inputs, OpName, OpRule, Saved } from '../../src/autodiff/op.js';
+import type { Attrs, Grads, Inputs, OpName, OpRule, Saved } from '../../src/layers/op.js';
 import { isDeviceTensor, readTensor, uploadTensor, type AnyTensor } from '../../src/tensor/device-tensor.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import type { Runtime } from '../../src/runtime/runtime.js';

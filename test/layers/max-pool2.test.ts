@@ -5,7 +5,7 @@ import { maxErrors, type Tensor64 } from '../../src/tensor/tensor64.js';
 import { directionalCheck } from '../../src/autodiff/gradcheck.js';
 import { rng } from '../../src/tensor/random.js';
 import type { Shape, Tensor } from '../../src/tensor/tensor.js';
-import { OpShapeError } from '../../src/autodiff/op.js';
+import { OpShapeError } from '../../src/tensor/shape-error.js';
 import { disposeRuntimes, runtimeFor, testBackends } from '../helpers/backends.js';
 import { onDevice } from '../helpers/device.js';
 import { as64, randomTensor } from '../helpers/random.js';

@@ -1,13 +1,14 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { DICE_EPS, diceSums, diceSumsOnDevice, softDice as softDiceRule, softDiceRef, softDiceRefVjp } from '../../src/layers/soft-dice.js';
+import { DICE_EPS, diceOf, softDice as softDiceRule, softDiceRef, softDiceRefVjp } from '../../src/layers/soft-dice.js';
+import { classSumsOnDevice, classSumsOnHost } from '../../src/kernels/soft-dice.js';
 import { uploadTensor } from '../../src/tensor/device-tensor.js';
 import { softmaxCrossEntropyRef, softmaxRef } from '../../src/layers/softmax-cross-entropy.js';
 import { maxErrors, to64, type Tensor64 } from '../../src/tensor/tensor64.js';
 import { directionalCheck } from '../../src/autodiff/gradcheck.js';
 import { rng } from '../../src/tensor/random.js';
 import type { Shape, Tensor } from '../../src/tensor/tensor.js';
-import { OpShapeError } from '../../src/autodiff/op.js';
+import { OpShapeError } from '../../src/tensor/shape-error.js';
 import { lossAndGrads } from '../../src/train/step.js';
 import type { UNetConfig } from '../../src/unet/config.js';
 import { initParams } from '../../src/unet/params.js';
@@ -79,8 +80,8 @@ describe.each(testBackends)('softDice on %s', (backend) => {
       fc.asyncProperty(shapeArb, fc.integer(), async (s, seed) => {
         const c = makeCase(s, seed);
         const probs: Tensor = { shape: c.logits.shape, data: Float32Array.from(softmaxRef(as64(c.logits)).data) };
-        const dev = await diceSumsOnDevice(rt, await uploadTensor(rt, probs), await uploadTensor(rt, c.labels));
-        const ref = diceSums(probs.data, c.labels.data, probs.shape);
+        const dev = diceOf(await classSumsOnDevice(rt, await uploadTensor(rt, probs), await uploadTensor(rt, c.labels)), s[1]);
+        const ref = diceOf(classSumsOnHost(probs.data, c.labels.data, probs.shape), s[1]);
         for (let k = 1; k < s[1]; k++) {
           expect(Math.abs(dev.s[k]! - ref.s[k]!) / ref.s[k]!).toBeLessThan(1e-5);
           expect(Math.abs(dev.d[k]! - ref.d[k]!) / ref.d[k]!).toBeLessThan(1e-5);
@@ -181,7 +182,7 @@ describe.each(testBackends)('softDice on %s', (backend) => {
 
   // End to end: lossAndGrads(…, 'dice+ce') = CE + Dice on the tape (logits feed both losses,
   // so their cotangents are summed): the taped gradient against central finite differences
-  // of the float64 reference network along a random direction (as src/unet/gradcheck.ts).
+  // of the float64 reference network along a random direction (as src/verify/network.ts).
   it('lossAndGrads with dice+ce matches the float64 reference network', async () => {
     const rt = await runtimeFor(backend);
     const cfg: UNetConfig = { inChannels: 2, classes: 3, depth: 1, base: 3, dropout: 0, padding: 'same', tile: 8 };
@@ -193,14 +194,14 @@ describe.each(testBackends)('softDice on %s', (backend) => {
     const weights: Tensor = { shape: [1, 1, o, o], data: new Float32Array(o * o).map(() => 0.5 + r.uniform()) };
     const sample = { image: x, labels, weights };
     const [x64, l64, w64] = [to64(x), to64(labels), to64(weights)];
-    const lossRef = (p: Params64): number => {
-      const logits = unetRef(cfg, p, x64);
+    const lossRef = async (p: Params64): Promise<number> => {
+      const logits = await unetRef(cfg, p, x64);
       return softmaxCrossEntropyRef(logits, l64, w64).data[0]! + softDiceRef(logits, l64).data[0]!;
     };
     const { loss, grads } = await lossAndGrads(rt, cfg, params, sample, 0, 'dice+ce');
     const ce = await lossAndGrads(rt, cfg, params, sample, 0);
     const p64 = Object.fromEntries(Object.entries(params).map(([k, p]) => [k, to64(p)]));
-    expect(rel(loss, lossRef(p64))).toBeLessThan(1e-5);
+    expect(rel(loss, await lossRef(p64))).toBeLessThan(1e-5);
     expect(loss - ce.loss).toBeGreaterThan(0.1); // the Dice term is really there
     const eps = 1e-7;
     const v = Object.fromEntries(Object.entries(params).map(([k, p]) => [k, p.data.map(() => r.normal())]));
@@ -208,7 +209,7 @@ describe.each(testBackends)('softDice on %s', (backend) => {
     for (const [k, g] of Object.entries(grads)) g.data.forEach((gi, i) => (taped += gi * v[k]![i]!));
     const shifted = (sign: number): Params64 =>
       Object.fromEntries(Object.entries(params).map(([k, p]) => [k, { shape: p.shape, data: Float64Array.from(p.data, (t, i) => t + sign * eps * v[k]![i]!) }]));
-    const fd = (lossRef(shifted(1)) - lossRef(shifted(-1))) / (2 * eps);
+    const fd = ((await lossRef(shifted(1))) - (await lossRef(shifted(-1)))) / (2 * eps);
     expect(Math.abs(fd - taped) / Math.max(Math.abs(fd), Math.abs(taped))).toBeLessThan(1e-4);
   });
 });

@@ -5,14 +5,14 @@ import {
   softmaxCrossEntropyRef,
   softmaxCrossEntropyRefVjp,
   softmaxRef,
-  pixelLossSumOnDevice,
 } from '../../src/layers/softmax-cross-entropy.js';
+import { pixelLossSumOnDevice } from '../../src/kernels/softmax-cross-entropy.js';
 import { uploadTensor } from '../../src/tensor/device-tensor.js';
 import { maxErrors, type Tensor64 } from '../../src/tensor/tensor64.js';
 import { directionalCheck } from '../../src/autodiff/gradcheck.js';
 import { rng } from '../../src/tensor/random.js';
 import type { Shape, Tensor } from '../../src/tensor/tensor.js';
-import { OpShapeError } from '../../src/autodiff/op.js';
+import { OpShapeError } from '../../src/tensor/shape-error.js';
 import { disposeRuntimes, runtimeFor, testBackends } from '../helpers/backends.js';
 import { onDevice } from '../helpers/device.js';
 import { as64, randomTensor } from '../helpers/random.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { train, TrainingError } from '../../src/train/trainer.js';
 import { adam, sgd } from '../../src/train/optim.js';
 import { initParams } from '../../src/unet/params.js';
-import { loadCheckpoint } from '../../src/unet/checkpoint.js';
+import { loadCheckpoint } from '../../src/train/checkpoint.js';
 import { disposeRuntimes, runtimeFor } from '../helpers/backends.js';
 import { smallConfig, syntheticItems } from './helpers.js';
 

@@ -35,7 +35,7 @@ describe.each(testBackends)('predictLogits on %s', (backend) => {
     const logits = await predictLogits(inferenceCtx(rt), cfg, params, x);
     expect(rt.stats().deviceArrays).toBe(before);
     const p64: Params64 = Object.fromEntries(Object.entries(params).map(([k, t]) => [k, to64(t)]));
-    const ref = unetRef(cfg, p64, to64(x));
+    const ref = await unetRef(cfg, p64, to64(x));
     expect(logits.shape).toEqual(ref.shape);
     expect(normRel(logits.data, ref.data)).toBeLessThan(1e-5);
   });

@@ -7,8 +7,8 @@ import { writeFileSync } from 'node:fs';
 import { parse, str } from '../args.js';
 import type { Command } from '../command.js';
 import { createRuntime } from '../../runtime/runtime.js';
-import { checkOps, type CheckRow } from '../../autodiff/check.js';
-import { checkNetworkGradient } from '../../unet/gradcheck.js';
+import { checkOps, type CheckRow } from '../../verify/ops.js';
+import { checkNetworkGradient } from '../../verify/network.js';
 
 const usage = `Usage: unet-ts check [--backend NAME] [--small] [--json FILE]
 

@@ -21,7 +21,7 @@ import type { LoadedEntry } from '../../data/dataset.js';
 import type { TrainingItem } from '../../data/tiles.js';
 import { PRESETS } from '../../unet/config.js';
 import { initParams } from '../../unet/params.js';
-import { saveCheckpoint } from '../../unet/checkpoint.js';
+import { saveCheckpoint } from '../../train/checkpoint.js';
 import { adam } from '../../train/optim.js';
 import { train } from '../../train/trainer.js';
 import { writeLossChart } from '../../train/loss-chart.js';

@@ -5,7 +5,7 @@
  */
 import { statSync } from 'node:fs';
 import { parse, required } from '../args.js';
-import { loadCheckpoint, saveCheckpoint } from '../../unet/checkpoint.js';
+import { loadCheckpoint, saveCheckpoint } from '../../train/checkpoint.js';
 import { parameterCount } from '../../unet/params.js';
 import type { Command } from '../command.js';
 

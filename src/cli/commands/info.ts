@@ -1,7 +1,7 @@
 /** `unet-ts info`: the network's layers and shapes at a tile, parameter count, valid tiles, halo. */
 import * as E from 'fp-ts/lib/Either.js';
 import { intFlag, parse, str, UsageError } from '../args.js';
-import { loadCheckpoint } from '../../unet/checkpoint.js';
+import { loadCheckpoint } from '../../train/checkpoint.js';
 import type { Command } from '../command.js';
 import { configFromFlags } from '../model-source.js';
 import { geometry, validAbove, validBelow } from '../../unet/geometry.js';

@@ -8,7 +8,7 @@ import { createRuntime } from '../../runtime/runtime.js';
 import { loadEntry, openDataset, splitDataset, trainingItem, type Dataset } from '../../data/dataset.js';
 import { weightMapCache } from '../../data/weight-map.js';
 import { initParams } from '../../unet/params.js';
-import { loadCheckpoint } from '../../unet/checkpoint.js';
+import { loadCheckpoint } from '../../train/checkpoint.js';
 import { adam, sgd, type OptimizerConfig } from '../../train/optim.js';
 import type { Schedule } from '../../train/schedule.js';
 import { train as runTraining } from '../../train/trainer.js';

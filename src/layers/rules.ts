@@ -4,16 +4,16 @@
  * primitive → VJP registry, checked by the type system instead of at run time).
  */
 import type { OpName, OpRule } from './op.js';
-import { add } from '../layers/add.js';
-import { centerCrop } from '../layers/center-crop.js';
-import { concat } from '../layers/concat.js';
-import { conv2d } from '../layers/conv2d.js';
-import { dropout } from '../layers/dropout.js';
-import { maxPool2 } from '../layers/max-pool2.js';
-import { relu } from '../layers/relu.js';
-import { softDice } from '../layers/soft-dice.js';
-import { softmaxCrossEntropy } from '../layers/softmax-cross-entropy.js';
-import { upConv2 } from '../layers/up-conv2.js';
+import { add } from './add.js';
+import { centerCrop } from './center-crop.js';
+import { concat } from './concat.js';
+import { conv2d } from './conv2d.js';
+import { dropout } from './dropout.js';
+import { maxPool2 } from './max-pool2.js';
+import { relu } from './relu.js';
+import { softDice } from './soft-dice.js';
+import { softmaxCrossEntropy } from './softmax-cross-entropy.js';
+import { upConv2 } from './up-conv2.js';
 
 export type RuleTable = { readonly [K in OpName]: OpRule<K> };
 

@@ -21,14 +21,14 @@ import {
   unquadsOnDevice,
   unUpQuads,
   unUpQuadsOnDevice,
-} from '../../../src/layers/conv/layout.js';
-import { isDeviceArray, uploadTensor, type Stored } from '../../../src/tensor/device-tensor.js';
-import type { Shape, Tensor } from '../../../src/tensor/tensor.js';
-import { rng } from '../../../src/tensor/random.js';
-import type { Runtime } from '../../../src/runtime/runtime.js';
-import type { BackendName } from '../../../src/runtime/backend.js';
-import { disposeRuntimes, runtimeFor, testBackends } from '../../helpers/backends.js';
-import { randomTensor } from '../../helpers/random.js';
+} from '../../src/kernels/layout.js';
+import { isDeviceArray, uploadTensor, type Stored } from '../../src/tensor/device-tensor.js';
+import type { Shape, Tensor } from '../../src/tensor/tensor.js';
+import { rng } from '../../src/tensor/random.js';
+import type { Runtime } from '../../src/runtime/runtime.js';
+import type { BackendName } from '../../src/runtime/backend.js';
+import { disposeRuntimes, runtimeFor, testBackends } from '../helpers/backends.js';
+import { randomTensor } from '../helpers/random.js';
 
 afterAll(disposeRuntimes);
 

@@ -11,10 +11,10 @@ import { rng } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { lossAndGrads } from '../train/step.js';
-import { geometry } from './geometry.js';
-import type { UNetConfig } from './config.js';
-import { initParams } from './params.js';
-import { unetLossRef, type Params64 } from './reference.js';
+import { geometry } from '../unet/geometry.js';
+import type { UNetConfig } from '../unet/config.js';
+import { initParams } from '../unet/params.js';
+import { unetLossRef, type Params64 } from '../unet/reference.js';
 
 export interface NetworkCheck {
   readonly fd: number;
@@ -46,6 +46,6 @@ export const checkNetworkGradient = async (rt: Runtime, cfg: UNetConfig, tile: n
   const shifted = (sign: number): Params64 =>
     Object.fromEntries(Object.entries(params).map(([k, p]) => [k, { shape: p.shape, data: Float64Array.from(p.data, (x, i) => x + sign * eps * v[k]![i]!) }]));
   const [x64, l64, w64] = [to64(x), to64(labels), to64(weights)];
-  const fd = (unetLossRef(c, shifted(1), x64, l64, w64) - unetLossRef(c, shifted(-1), x64, l64, w64)) / (2 * eps);
+  const fd = ((await unetLossRef(c, shifted(1), x64, l64, w64)) - (await unetLossRef(c, shifted(-1), x64, l64, w64))) / (2 * eps);
   return { fd, taped, rel: Math.abs(fd - taped) / Math.max(Math.abs(fd), Math.abs(taped), 1e-12), params: count };
 };

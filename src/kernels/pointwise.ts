@@ -2,11 +2,9 @@
  * Shared plumbing for element-wise kernels: a tensor [N, C, H, W] is passed to and produced
  * by kernels as a 3-D array [W, H, N·C] (x fastest). 3-D indexing keeps every index below
  * 2^24 even for a 64×570×570 activation (20.8 M values), where a flat float32 index on
- * webasm/GL would read the wrong element (notes trap 1).
+ * webasm/GL would read the wrong element (docs/gpujs-traps.md, trap 1).
  */
-import { size, type Shape } from '../tensor/tensor.js';
-import { showShape } from '../tensor/shape-error.js';
-import { OpShapeError } from '../autodiff/op.js';
+import type { Shape } from '../tensor/tensor.js';
 import { storedOf, tensorOf, type AnyTensor } from '../tensor/device-tensor.js';
 import { arg3d, type Arg, type KernelSpec, type Runtime } from '../runtime/runtime.js';
 import type { KernelSource } from '../runtime/gpujs.js';
@@ -25,10 +23,4 @@ export const runPointwise = async (
 ): Promise<AnyTensor> => {
   const spec: KernelSpec = { op, source, output: [shape[3], shape[2], shape[0] * shape[1]], constants };
   return tensorOf(shape, await rt.compute(spec, args.map(asArg)));
-};
-
-/** Throws OpShapeError unless the tensor holds as many values as its shape says (names op and input). */
-export const checkData = (op: string, t: AnyTensor, name: string): void => {
-  const have = storedOf(t).length;
-  if (have !== size(t.shape)) throw new OpShapeError(`${op}: ${name} ${showShape(t.shape)} holds ${have} values, expected ${size(t.shape)}`);
 };

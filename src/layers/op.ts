@@ -1,9 +1,11 @@
 /**
  * The contract every op implements (micrograd style: an op's backward sits next to its
- * forward, in one file under src/layers). Ops take host or device tensors (`AnyTensor`) and
- * return device tensors on a resident runtime (webgpu), host tensors elsewhere; they run
- * GPU.js kernels through the runtime; their signatures are listed in `OpSignatures`, and the VJP table in
- * ./rules.ts must hold a rule for each — a missing rule is a compile error (JAX style).
+ * forward, in one file under src/layers, with its math, shape rule and float64 reference).
+ * Ops take host or device tensors (`AnyTensor`) and return device tensors on a resident
+ * runtime (webgpu), host tensors elsewhere; their GPU.js kernels live apart, in src/kernels,
+ * which also decides where each value lives. Their signatures are listed in `OpSignatures`,
+ * and the VJP table in ./rules.ts must hold a rule for each — a missing rule is a compile
+ * error (JAX style). The tape (src/autodiff) consumes this contract; nothing here imports it.
  */
 import type { AnyTensor } from '../tensor/device-tensor.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -59,17 +61,3 @@ export interface OpRule<K extends OpName> {
   /** Vector-Jacobian product: the cotangent of each input given the output's cotangent `dy`. */
   readonly vjp: (rt: Runtime, dy: AnyTensor, inputs: Inputs<K>, out: AnyTensor, attrs: Attrs<K>, saved: Saved<K>) => Promise<Grads<K>>;
 }
-
-/** The error thrown when a shape rule fails inside an op (its message names op and shapes). */
-export class OpShapeError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'OpShapeError';
-  }
-}
-
-/** Unwraps a shape rule's Either inside an op, throwing its message. */
-export const shapeOrThrow = <A>(e: { readonly _tag: 'Left'; readonly left: { readonly message: string } } | { readonly _tag: 'Right'; readonly right: A }): A => {
-  if (e._tag === 'Left') throw new OpShapeError(e.left.message);
-  return e.right;
-};

@@ -28,10 +28,10 @@
  * the right order, so runtime.ts can skip that step (return the flat data from the kernel's
  * `_shapeOutput`); these layers need no change for that.
  */
-import { isDeviceArray, isDeviceTensor, storedOf, tensorOf, type AnyTensor, type Stored } from '../../tensor/device-tensor.js';
-import { arg3d, type KernelSpec, type Runtime } from '../../runtime/runtime.js';
-import type { KernelThis } from '../../runtime/gpujs.js';
-import { asArg } from '../elementwise.js';
+import { isDeviceArray, isDeviceTensor, storedOf, tensorOf, type AnyTensor, type Stored } from '../tensor/device-tensor.js';
+import { arg3d, type KernelSpec, type Runtime } from '../runtime/runtime.js';
+import type { KernelThis } from '../runtime/gpujs.js';
+import { asArg } from './pointwise.js';
 
 /** Channel count rounded up to a multiple of the 4 SIMD lanes. */
 export const lanes = (c: number): number => Math.ceil(c / 4) * 4;

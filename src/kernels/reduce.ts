@@ -1,19 +1,20 @@
 /**
- * Two-stage reductions for weight and bias gradients (notes: "split the Ho·Wo reduction into
+ * Two-stage reductions for weight and bias gradients (docs/gpujs-traps.md: "split the Ho·Wo reduction into
  * row blocks"). Stage 1 kernels sum over a block of R rows per thread (a loop bounded by
  * constants, R·W ≈ 4096 terms), writing one partial per (output, n, block); stage 2 sums the
  * N·B partials of each output. Short float32 sums are both faster (many threads) and more
  * accurate (error grows with the length of each sequential sum) than one Ho·Wo-long loop.
  */
-import type { AnyTensor, Stored } from '../../tensor/device-tensor.js';
-import { arg3d, type KernelSpec, type Runtime } from '../../runtime/runtime.js';
-import type { KernelThis } from '../../runtime/gpujs.js';
-import { asArg } from '../elementwise.js';
+import { unsafeTensor, type Shape, type Tensor } from '../tensor/tensor.js';
+import type { AnyTensor, Stored } from '../tensor/device-tensor.js';
+import { arg3d, type KernelSpec, type Runtime } from '../runtime/runtime.js';
+import type { KernelThis } from '../runtime/gpujs.js';
+import { asArg } from './pointwise.js';
 import { lanes } from './layout.js';
 
 /** Terms per stage-1 thread: long enough to amortize a thread, short enough to stay accurate. */
 const TERMS_PER_THREAD = 4096;
-/** Keeps every flat index of the partials below 2^24 (notes trap 1). */
+/** Keeps every flat index of the partials below 2^24 (docs/gpujs-traps.md, trap 1). */
 const MAX_PARTIALS = 1 << 24;
 
 /**
@@ -83,3 +84,7 @@ export const channelSums = async (rt: Runtime, op: string, t: AnyTensor): Promis
   const sums = await sumPartials(rt, op, partials, cp, n * b);
   return sums.slice(0, c);
 };
+
+/** A bias gradient db of shape `bShape` [1, C, 1, 1]: the channel sums of dy, on the host. */
+export const biasGrad = async (rt: Runtime, op: string, dy: AnyTensor, bShape: Shape): Promise<Tensor> =>
+  unsafeTensor(bShape, await rt.scope(() => channelSums(rt, op, dy)));

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadCheckpoint, saveCheckpoint } from '../../src/unet/checkpoint.js';
+import { loadCheckpoint, saveCheckpoint } from '../../src/train/checkpoint.js';
 import { encodeSafetensors, decodeSafetensors } from '../../src/checkpoint/safetensors.js';
 import { initParams } from '../../src/unet/params.js';
 import { PRESETS } from '../../src/unet/config.js';

@@ -1,12 +1,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkOps } from '../../src/autodiff/check.js';
-import { checkNetworkGradient } from '../../src/unet/gradcheck.js';
+import { checkOps } from '../../src/verify/ops.js';
+import { checkNetworkGradient } from '../../src/verify/network.js';
 import { disposeRuntimes, runtimeFor, testBackends } from '../helpers/backends.js';
 
 afterAll(disposeRuntimes);
 
 // The small cases of `unet-ts check` on every backend (the paper-size cases run in each
-// layer's own test file). Tolerances are stated per op in src/autodiff/check.ts.
+// layer's own test file). Tolerances are stated per op in src/verify/ops.ts.
 describe.each(testBackends)('check on %s', (backend) => {
   it('every op passes forward, VJP and finite-difference checks', async () => {
     const rt = await runtimeFor(backend);

@@ -1,0 +1,44 @@
+/**
+ * GPU.js kernels of the channel concatenation (src/layers/concat.ts), layout [W, H, N·C]
+ * (the concatenated level-1 map 128×392×392 is 19.7 M values, beyond the 2^24 flat-index
+ * limit, docs/gpujs-traps.md, trap 1).
+ */
+import type { Shape } from '../tensor/tensor.js';
+import { size, unsafeTensor } from '../tensor/tensor.js';
+import { storedOf, tensorOf, type AnyTensor } from '../tensor/device-tensor.js';
+import type { Runtime } from '../runtime/runtime.js';
+import type { KernelThis } from '../runtime/gpujs.js';
+import { runPointwise } from './pointwise.js';
+
+// Thread (x, y, z) of the output [W, H, N·C], C = CA + CB: z = n·C + c.
+function concatKernel(this: KernelThis, a: number[][][], b: number[][][]): number {
+  const n = Math.floor(this.thread.z / this.constants.C!);
+  const c = this.thread.z - n * this.constants.C!;
+  if (c < this.constants.CA!) {
+    return a[n * this.constants.CA! + c]![this.thread.y]![this.thread.x]!;
+  }
+  return b[n * this.constants.CB! + c - this.constants.CA!]![this.thread.y]![this.thread.x]!;
+}
+
+// Thread (x, y, z) of a part [W, H, N·CP] (CP = CA or CB), reading channel OFF + c of dy.
+function concatSplitKernel(this: KernelThis, dy: number[][][]): number {
+  const n = Math.floor(this.thread.z / this.constants.CP!);
+  const c = this.thread.z - n * this.constants.CP!;
+  return dy[n * this.constants.C! + this.constants.OFF! + c]![this.thread.y]![this.thread.x]!;
+}
+
+/** [a; b] along channels, of shape `out`. */
+export const concatForward = async (rt: Runtime, a: AnyTensor, b: AnyTensor, out: Shape): Promise<AnyTensor> => {
+  // An empty part (0 channels) cannot be a kernel argument; the other part is the result
+  // (tensors are immutable, so sharing its values, on the host or the device, is safe).
+  if (size(out) === 0) return unsafeTensor(out, new Float32Array(0));
+  if (size(a.shape) === 0) return tensorOf(out, storedOf(b));
+  if (size(b.shape) === 0) return tensorOf(out, storedOf(a));
+  return runPointwise(rt, 'concat.forward', concatKernel, out, [a, b], { C: out[1], CA: a.shape[1], CB: b.shape[1] });
+};
+
+/** Channels [off, off + part[1]) of dy, as a tensor of shape `part`. */
+export const channelSlice = async (rt: Runtime, dy: AnyTensor, part: Shape, off: number): Promise<AnyTensor> =>
+  size(part) === 0
+    ? unsafeTensor(part, new Float32Array(0))
+    : runPointwise(rt, 'concat.vjp', concatSplitKernel, part, [dy], { C: dy.shape[1], CP: part[1], OFF: off });
