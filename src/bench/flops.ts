@@ -1,5 +1,5 @@
 /**
- * FLOP counts, with the conventions of the peer measurements (shared notes, peers.md):
+ * FLOP counts, with the conventions the README's speed tables and the peers (PyTorch, tfjs) use:
  * a multiply-add is 2 FLOP; a k×k convolution costs 2·Cin·Cout·k²·Ho·Wo; a 2×2 stride-2
  * transposed convolution costs 2·Cin·Cout·Hout·Wout (each output pixel receives one tap per
  * input channel). Bias adds, ReLU, pooling, cropping and the loss are not counted.

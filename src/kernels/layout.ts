@@ -4,7 +4,7 @@
  * resident runtime (webgpu), where activations never leave the GPU.
  *
  * The kernels use "channels as lanes": the fastest thread axis x is the output channel, so
- * webasm's 4 SIMD lanes (4 consecutive thread.x, notes) compute 4 output channels of the
+ * webasm's 4 SIMD lanes (4 consecutive thread.x, docs/gpujs-traps.md) compute 4 output channels of the
  * same 4 pixels. Every input-image read is then uniform across the lanes (one scalar load),
  * and only the weight read differs per lane. The channel count is padded to a multiple of
  * 4 (`lanes`) so every row of threads vectorizes; the padded channels are dropped here.
@@ -161,7 +161,7 @@ export const fromUpQuads = (r: Float32Array, n: number, cout: number, cp: number
 
 // ---------------------------------------------------------------- the same layouts as kernels
 // Pure copies (no arithmetic on values), so they are bit-identical to the host functions.
-// Every index is 3-D and below 2^24 (notes trap 1), none of them loops, and reads that could
+// Every index is 3-D and below 2^24 (docs/gpujs-traps.md, trap 1), none of them loops, and reads that could
 // leave their array sit behind an `if` on the constants (webasm also clamps such lanes).
 
 /** The host data of a tensor; device tensors exist only on a resident runtime. */

@@ -11,7 +11,7 @@
  * VJP for a cotangent dy [N, Cout, Ho, Wo]:
  *   dx[n, c, i, j] = Σ_o Σ_{u,v} dỹ[n, o, i + u, j + v] · w[o, c, k−1−u, k−1−v]
  *                    (dỹ = dy zero-padded by k−1−p: a forward conv with flipped,
- *                    transposed weights, notes)
+ *                    transposed weights)
  *   dw[o, c, u, v] = Σ_{n,i,j} dy[n, o, i, j] · x̃[n, c, i + u, j + v]
  *   db[o]          = Σ_{n,i,j} dy[n, o, i, j]
  *

@@ -9,7 +9,7 @@
  * it is a software adapter, ~100× slower than webasm, so auto never picks it but forcing
  * `webgpu` does (correctness tests of the WGSL path).
  *
- * gpu.js changes backends silently (notes trap 5: no display → webasm; webasm runs some
+ * gpu.js changes backends silently (docs/gpujs-traps.md, trap 5: no display → webasm; webasm runs some
  * kernels on cpu), so the backend in use is verified by running a probe kernel and reading
  * which kernel class actually ran.
  */
@@ -179,7 +179,7 @@ export const webGpuAdapterReport = (): Promise<WebGpuAdapterReport> => (webGpuAd
 const probeWebGpu = async (allowSoftware: boolean): Probe => {
   const r = await webGpuAdapterReport();
   if (!r.ok) return r.why;
-  // A software adapter (SwiftShader) is ~100× slower than webasm (notes trap 9): never auto-pick it.
+  // A software adapter (SwiftShader) is ~100× slower than webasm (docs/gpujs-traps.md, trap 9): never auto-pick it.
   if (r.software && !allowSoftware) {
     return `the only WebGPU adapter is software (${r.description}), ~100× slower than webasm; force it with --backend webgpu or UNET_BACKEND=webgpu, or install a Vulkan GPU driver`;
   }

@@ -1,6 +1,6 @@
 /**
  * The one module that touches gpu.js's loose typings (its index.d.ts types results as a wide
- * union, async kernels as sync, and misses settings; see ../shared/notes/gpujs.md trap 8).
+ * union, async kernels as sync, and misses settings; see docs/gpujs-traps.md, trap 8).
  * Everything else in unet-ts sees only the narrow types below.
  */
 import { createRequire } from 'node:module';

@@ -2,7 +2,7 @@
  * The runtime: one GPU.js instance, its backend, and a cache of compiled kernels.
  *
  * Ops describe a kernel as a `KernelSpec` (source function, output size, constants baked in
- * — constants are 1.2–2× faster than arguments on cpu/webasm, notes) and call `compute` (or
+ * — constants are 1.2–2× faster than arguments on cpu/webasm, docs/gpujs-traps.md) and call `compute` (or
  * `run` for a host result). A kernel is compiled once per (source, output, constants, argument
  * kinds) and reused.
  *
@@ -164,7 +164,7 @@ export const createRuntime = async (opts: RuntimeOptions = {}): Promise<Runtime>
   const cache = new Map<KernelSource, Map<string, RawKernel>>();
   const fallbacks = new Map<string, string>();
   // webasm threads only under the async contract; one worker pool shared by all kernels
-  // (each async kernel would otherwise start its own pool of threads, notes).
+  // (each async kernel would otherwise start its own pool of threads, docs/gpujs-traps.md).
   const asyncMode = backend === 'webasm' || backend === 'webgpu';
   const resident = isResidentBackend(backend);
   const self = {};
@@ -187,7 +187,7 @@ export const createRuntime = async (opts: RuntimeOptions = {}): Promise<Runtime>
     tactic: 'precision',
     precision: 'single',
     dynamicOutput: false,
-    // Loops bounded by constants must never be truncated (notes trap 2).
+    // Loops bounded by constants must never be truncated (docs/gpujs-traps.md, trap 2).
     loopMaxIterations: 1 << 30,
     ...(backend === 'webasm' ? { poolSize: Math.max(1, cpus().length) } : {}),
     // Each call gets a buffer of its own (immutable), kept on the GPU (pipeline).

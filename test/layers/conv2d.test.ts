@@ -11,6 +11,7 @@ import { disposeRuntimes, runtimeFor, testBackends } from '../helpers/backends.j
 import { as64, randomTensor } from '../helpers/random.js';
 import { onDevice } from '../helpers/device.js';
 import { isDeviceTensor, uploadTensor } from '../../src/tensor/device-tensor.js';
+import { abs64, boundRatio } from '../helpers/compare.js';
 
 afterAll(disposeRuntimes);
 
@@ -26,21 +27,6 @@ const conv2d = onDevice(conv2dRule);
  *   forward K = Cin·k² + 1, dx K = Cout·k², dw and db K = N·Ho·Wo.
  * An indexing error moves a value by about one whole term, far beyond this bound.
  */
-const U = 2 ** -24;
-
-/** max_i |got − ref| / (2·K·2^-24·absSum) (≤ 1 passes; NaN counts as Infinity). */
-const boundRatio = (got: ArrayLike<number>, ref: ArrayLike<number>, absSum: ArrayLike<number>, k: number): number => {
-  expect(got.length).toBe(ref.length);
-  let worst = 0;
-  for (let i = 0; i < ref.length; i++) {
-    const r = Math.abs(got[i]! - ref[i]!) / (2 * k * U * absSum[i]! + 1e-30);
-    if (!(r <= worst)) worst = Number.isNaN(r) ? Infinity : r;
-  }
-  return worst;
-};
-
-const abs64 = (t: Tensor64): Tensor64 => ({ shape: t.shape, data: t.data.map(Math.abs) });
-
 /** Checks forward and VJP of one case against the float64 reference (and that inputs are not mutated). */
 const checkCase = async (rt: Runtime, n: number, cin: number, cout: number, h: number, w: number, k: number, pad: number, seed: number): Promise<void> => {
   const x = randomTensor([n, cin, h, w], seed);

@@ -96,7 +96,7 @@ describe.each(testBackends)('kernels on %s', (backend) => {
     );
   });
 
-  it('3-D arguments are read exactly above 2^24 elements (a 64×570×570 add, notes trap 1)', async () => {
+  it('3-D arguments are read exactly above 2^24 elements (a 64×570×570 add, docs/gpujs-traps.md trap 1)', async () => {
     const rt = await runtimeFor(backend);
     const [x, y, z] = [570, 570, 64];
     const n = x * y * z;
