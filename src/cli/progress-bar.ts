@@ -4,7 +4,7 @@
  * (a log file, CI) a plain line is printed at about every 10 % and at the end.
  *
  * @example
- * import { progressReporter } from './progress.js';
+ * import { progressReporter } from './progress-bar.js';
  * const bar = progressReporter(process.stderr);
  * bar.start('image 1/3 cells.png');
  * bar.update({ done: 12, total: 40 });
@@ -53,7 +53,13 @@ export interface ProgressReporter {
  * A reporter writing to `stream`; `now` gives seconds (injected for tests).
  *
  * @example
- * progressReporter({ isTTY: false, write: (s) => lines.push(s) }, () => t);
+ * // A test's reporter: lines collected, time set by hand.
+ * const lines: string[] = [];
+ * let t = 0;
+ * const bar = progressReporter({ isTTY: false, write: (s) => lines.push(s) }, () => t);
+ * bar.start('a.png');
+ * t = 2;
+ * bar.update({ done: 4, total: 4 });
  */
 export const progressReporter = (stream: ProgressStream, now: () => number = () => performance.now() / 1000, unit = 'tiles'): ProgressReporter => {
   let label = '';
