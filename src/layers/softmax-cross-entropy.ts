@@ -47,6 +47,17 @@ const weightSum = (weights: Tensor): number => {
   return s;
 };
 
+/** At pixel q of image b: the flat index of class c, m = max_c a_c and s = Σ_c exp(a_c − m). */
+const pixelStats = (logits: Tensor64, b: number, q: number): { readonly at: (c: number) => number; readonly m: number; readonly s: number } => {
+  const [, k, h, w] = logits.shape;
+  const at = (c: number): number => (b * k + c) * h * w + q;
+  let m = -Infinity;
+  for (let c = 0; c < k; c++) m = Math.max(m, logits.data[at(c)]!);
+  let s = 0;
+  for (let c = 0; c < k; c++) s += Math.exp(logits.data[at(c)]! - m);
+  return { at, m, s };
+};
+
 /** Float64 reference: the pixel-wise softmax p_k(x) (max-subtracted), shape of the logits. */
 export const softmaxRef = (logits: Tensor64): Tensor64 => {
   const [n, k, h, w] = logits.shape;
@@ -54,11 +65,7 @@ export const softmaxRef = (logits: Tensor64): Tensor64 => {
   const p = new Float64Array(logits.data.length);
   for (let b = 0; b < n; b++) {
     for (let q = 0; q < plane; q++) {
-      const at = (c: number): number => (b * k + c) * plane + q;
-      let m = -Infinity;
-      for (let c = 0; c < k; c++) m = Math.max(m, logits.data[at(c)]!);
-      let s = 0;
-      for (let c = 0; c < k; c++) s += Math.exp(logits.data[at(c)]! - m);
+      const { at, m, s } = pixelStats(logits, b, q);
       for (let c = 0; c < k; c++) p[at(c)] = Math.exp(logits.data[at(c)]! - m) / s;
     }
   }
@@ -67,17 +74,13 @@ export const softmaxRef = (logits: Tensor64): Tensor64 => {
 
 /** Float64 reference loss −Σ w log p_ℓ / Σ w, as a [1, 1, 1, 1] tensor. */
 export const softmaxCrossEntropyRef = (logits: Tensor64, labels: Tensor64, weights: Tensor64): Tensor64 => {
-  const [n, k, h, w] = logits.shape;
+  const [n, , h, w] = logits.shape;
   const plane = h * w;
   let num = 0;
   let den = 0;
   for (let b = 0; b < n; b++) {
     for (let q = 0; q < plane; q++) {
-      const at = (c: number): number => (b * k + c) * plane + q;
-      let m = -Infinity;
-      for (let c = 0; c < k; c++) m = Math.max(m, logits.data[at(c)]!);
-      let s = 0;
-      for (let c = 0; c < k; c++) s += Math.exp(logits.data[at(c)]! - m);
+      const { at, m, s } = pixelStats(logits, b, q);
       const wt = weights.data[b * plane + q]!;
       const label = labels.data[b * plane + q]!;
       num += wt * (Math.log(s) + (m - logits.data[at(label)]!));
