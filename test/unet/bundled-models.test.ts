@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { BUNDLED_MODELS, bundledModel } from '../../src/unet/bundled.js';
-import { loadCheckpoint } from '../../src/unet/checkpoint.js';
+import { loadCheckpoint } from '../../src/train/checkpoint.js';
 import { PRESETS } from '../../src/unet/config.js';
 import { parameterCount } from '../../src/unet/params.js';
 import { openDataset, loadEntry } from '../../src/data/dataset.js';
