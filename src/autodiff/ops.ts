@@ -5,7 +5,10 @@
  * the context has one (training) and just runs it otherwise (inference).
  *
  * @example
- * import { conv2d, inferenceCtx, leaf, relu } from 'unet-ts';
+ * import { conv2d, inferenceCtx, leaf, relu, type Tensor } from 'unet-ts';
+ * declare const x: Tensor; // input [N, C, H, W]
+ * declare const w: Tensor; // weights [C', C, k, k]
+ * declare const b: Tensor; // bias [C']
  * const ctx = inferenceCtx(rt);
  * const y = await relu(ctx, await conv2d(ctx, leaf(ctx, x), leaf(ctx, w), leaf(ctx, b), { pad: 0 }));
  */

@@ -120,9 +120,15 @@ export const backward = async (rt: Runtime, tape: Tape, loss: Var, wrt: readonly
  * the step is freed when it returns.
  *
  * @example
- * import { conv2d, leaf, softmaxCrossEntropy, valueAndGrad } from 'unet-ts';
- * const { value, grads } = await valueAndGrad(async (ctx, p) =>
+ * import { conv2d, leaf, softmaxCrossEntropy, valueAndGrad, type Tensor } from 'unet-ts';
+ * declare const x: Tensor;    // input [N, C, H, W]
+ * declare const y: Tensor;    // class indices [N, 1, H, W] (float32)
+ * declare const wmap: Tensor; // pixel weights [N, 1, H, W]
+ * declare const w: Tensor;    // parameters: weights [K, C, 1, 1], bias [K]
+ * declare const b: Tensor;
+ * const { value, grads } = await valueAndGrad<{ w: Tensor; b: Tensor }>(async (ctx, p) =>
  *   softmaxCrossEntropy(ctx, await conv2d(ctx, leaf(ctx, x), p.w, p.b, { pad: 0 }), leaf(ctx, y), leaf(ctx, wmap)))(rt, { w, b });
+ * // value: the loss; grads.w, grads.b: its gradients, shaped like w and b
  */
 export const valueAndGrad =
   <P extends Record<string, Tensor>>(lossFn: (ctx: Ctx, params: { readonly [K in keyof P]: Var }) => Promise<Var>) =>

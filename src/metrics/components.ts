@@ -14,10 +14,10 @@
  * component with an explicit queue (no recursion, so no stack overflow on big images).
  *
  * @example
- * import { connectedComponents } from 'unet-ts/metrics';
+ * import { metrics } from 'unet-ts';
  * // 1 1 0        1 1 0
  * // 0 0 1   →    0 0 2      (the diagonal neighbour is another component)
- * connectedComponents({ width: 3, height: 2, data: [1, 1, 0, 0, 0, 1] });
+ * metrics.connectedComponents({ width: 3, height: 2, data: [1, 1, 0, 0, 0, 1] });
  * // { labels: { width: 3, height: 2, data: Int32Array [1, 1, 0, 0, 0, 2] }, count: 2 }
  */
 import type { Labels } from './labels.js';

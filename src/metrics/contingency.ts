@@ -10,9 +10,9 @@
  * size), in typed arrays, since validation builds one table per image and threshold.
  *
  * @example
- * import { contingency } from 'unet-ts/metrics';
+ * import { metrics } from 'unet-ts';
  * // S = 1 1 2,  T = 5 5 5: one column (5), two rows (1, 2), cells n_1,5 = 2, n_2,5 = 1
- * const c = contingency(3, (i) => [1, 1, 2][i], () => 5);
+ * const c = metrics.contingency(3, (i) => [1, 1, 2][i], () => 5);
  * // c.rowSums = [2, 1], c.colSums = [3], c.cellRow = [0, 1], c.cellCol = [0, 0], c.cellCount = [2, 1]
  */
 

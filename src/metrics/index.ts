@@ -4,7 +4,12 @@
  * Every function throws a MetricError for arguments it cannot score (README, "Errors").
  *
  * @example
- * import { randError, segScore, connectedComponents } from './metrics/index.js';
+ * import { metrics } from 'unet-ts';
+ * declare const probability: Float32Array; // foreground probability, gt.width × gt.height
+ * declare const gt: metrics.Labels;        // ground-truth instance map, 0 = background
+ * const { randError, threshold } = metrics.randError(probability, gt); // ISBI 2012 Rand error
+ * const pred = metrics.thresholdComponents(probability, gt.width, gt.height, threshold).labels;
+ * const { seg } = metrics.segScore(pred, gt);
  */
 export { MetricError } from './metric-error.js';
 export { labels, type Labels } from './labels.js';

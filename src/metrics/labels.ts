@@ -7,8 +7,8 @@
  * - instance maps (objects): 0 = background / boundary, every other value names one object.
  *
  * @example
- * import { labels } from 'unet-ts/metrics';
- * const gt = labels(3, 2, [0, 1, 1, 0, 1, 2]); // { width: 3, height: 2, data: Int32Array }
+ * import { metrics } from 'unet-ts';
+ * const gt = metrics.labels(3, 2, [0, 1, 1, 0, 1, 2]); // { width: 3, height: 2, data: Int32Array }
  */
 import * as E from 'fp-ts/lib/Either.js';
 import { shapeError, type ShapeError } from '../tensor/shape-error.js';
@@ -52,6 +52,8 @@ const checkedLabels = (width: number, height: number, data: ArrayLike<number>): 
  * rule the metrics compose before they throw at their public edge.
  *
  * @example
+ * declare const a: Labels; // prediction
+ * declare const b: Labels; // ground truth
  * samePixels('pixelError', a, b); // Right(a.width * a.height) when a, b are both 4×3
  */
 export const samePixels = (op: string, a: Labels, b: Labels): E.Either<ShapeError, number> => {

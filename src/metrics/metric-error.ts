@@ -8,6 +8,8 @@
  *
  * @example
  * import { metrics } from 'unet-ts';
+ * const a = metrics.labels(2, 1, [0, 1]);
+ * const b = metrics.labels(1, 2, [0, 1]);
  * try { metrics.pixelError(a, b); } catch (e) { if (e instanceof metrics.MetricError) console.error(e.message); }
  * // "pixelError: prediction is 2×1, ground truth is 1×2"
  */
@@ -32,6 +34,9 @@ export class MetricError extends Error {
  * The Right of a shape check, or its ShapeError thrown as a MetricError (same message).
  *
  * @example
+ * import { samePixels, type Labels } from './labels.js';
+ * declare const a: Labels; // prediction
+ * declare const b: Labels; // ground truth
  * orThrowMetric(samePixels('pixelError', a, b)); // a.width * a.height, or throws
  */
 export const orThrowMetric = <A>(e: E.Either<ShapeError, A>): A => {

@@ -11,9 +11,9 @@
  * NaN and the means (`meanIoU`, `meanDice`) average only the classes that occur.
  *
  * @example
- * import { overlapScores } from 'unet-ts/metrics';
+ * import { metrics } from 'unet-ts';
  * // gt 0 0 1 1, pred 0 1 1 1: class 1 has TP 2, FP 1, FN 0 → IoU 2/3, Dice 4/5
- * overlapScores({ width: 4, height: 1, data: [0, 1, 1, 1] }, { width: 4, height: 1, data: [0, 0, 1, 1] }, 2);
+ * metrics.overlapScores({ width: 4, height: 1, data: [0, 1, 1, 1] }, { width: 4, height: 1, data: [0, 0, 1, 1] }, 2);
  * // { iou: [0.5, 0.667], dice: [0.667, 0.8], meanIoU: 0.583, meanDice: 0.733, confusion }
  */
 import * as E from 'fp-ts/lib/Either.js';
@@ -41,7 +41,9 @@ export interface OverlapScores {
  * Throws a MetricError when sizes differ or a label is not in 0 … K−1.
  *
  * @example
- * confusionMatrix(pred, gt, 2); // Float64Array [TN, FP, FN, TP] for binary maps
+ * declare const pred: metrics.Labels; // binary maps, 0 = background, 1 = foreground
+ * declare const gt: metrics.Labels;
+ * confusionMatrix(pred, gt, 2); // Float64Array [TN, FP, FN, TP]
  */
 export const confusionMatrix = (pred: Labels, gt: Labels, classes: number): Float64Array => orThrowMetric(checkedConfusion(pred, gt, classes));
 
@@ -75,6 +77,7 @@ const mean = (xs: readonly number[]): number => {
  * label in either map. Throws a MetricError as `confusionMatrix` does.
  *
  * @example
+ * declare const gt: metrics.Labels; // a class map
  * overlapScores(gt, gt).meanIoU; // 1
  */
 export const overlapScores = (pred: Labels, gt: Labels, classes?: number): OverlapScores => {

@@ -10,9 +10,9 @@
  * Undefined (NaN) for an empty image.
  *
  * @example
- * import { pixelError } from 'unet-ts/metrics';
+ * import { metrics } from 'unet-ts';
  * // pred 0 1 1 1 vs gt 0 1 0 1: one of four pixels differs
- * pixelError({ width: 2, height: 2, data: [0, 1, 1, 1] }, { width: 2, height: 2, data: [0, 1, 0, 1] });
+ * metrics.pixelError({ width: 2, height: 2, data: [0, 1, 1, 1] }, { width: 2, height: 2, data: [0, 1, 0, 1] });
  * // 0.25
  */
 import { samePixels, type Labels } from './labels.js';
@@ -23,6 +23,7 @@ import { orThrowMetric } from './metric-error.js';
  * in size.
  *
  * @example
+ * declare const a: metrics.Labels; // a class map
  * pixelError(a, a); // 0
  */
 export const pixelError = (pred: Labels, gt: Labels): number => {

@@ -29,9 +29,9 @@
  * `thinning.ts`), so fewer pixels are unassigned.
  *
  * @example
- * import { randScores } from 'unet-ts/metrics';
+ * import { metrics } from 'unet-ts';
  * // gt = one segment 1 1 1 1, pred splits it into 1 1 2 2: Σp² ∝ 8, Σs² ∝ 8, Σt² ∝ 16
- * randScores({ width: 4, height: 1, data: [1, 1, 2, 2] }, { width: 4, height: 1, data: [1, 1, 1, 1] });
+ * metrics.randScores({ width: 4, height: 1, data: [1, 1, 2, 2] }, { width: 4, height: 1, data: [1, 1, 1, 1] });
  * // { vRandSplit: 0.5, vRandMerge: 1, vRand: 0.667, vInfoSplit: 0, vInfoMerge: 1, vInfo: 0, pixels: 4 }
  */
 import { thresholdComponents } from './components.js';
@@ -79,7 +79,7 @@ const sumSquares = (xs: Float64Array): number => {
  * The six scores of a contingency table (rows = prediction, columns = ground truth).
  *
  * @example
- * scoresOfTable(contingency(2, (i) => i, () => 1)).vRandSplit; // 0.5: two halves of one segment
+ * scoresOfTable(metrics.contingency(2, (i) => i, () => 1)).vRandSplit; // 0.5: two halves of one segment
  */
 export const scoresOfTable = (table: Contingency): RandScores => {
   const { n } = table;
@@ -115,6 +115,7 @@ export const scoresOfTable = (table: Contingency): RandScores => {
  * differ.
  *
  * @example
+ * declare const gt: metrics.Labels; // an instance map, 0 = background
  * randScores(gt, gt); // { vRand: 1, vInfo: 1, ... }
  */
 export const randScores = (pred: Labels, gt: Labels, opts: RandOptions = {}): RandScores => {
@@ -159,8 +160,8 @@ export const defaultThresholds: readonly number[] = Array.from({ length: 11 }, (
  * Throws a MetricError when the sizes differ or no threshold is given.
  *
  * @example
- * import { randError } from 'unet-ts/metrics';
- * randError(new Float32Array([1, 1, 0, 1]), { width: 4, height: 1, data: [1, 1, 0, 2] });
+ * import { metrics } from 'unet-ts';
+ * metrics.randError(new Float32Array([1, 1, 0, 1]), { width: 4, height: 1, data: [1, 1, 0, 2] });
  * // { randError: 0, threshold: 0, infoError: 0, perThreshold: [...] }
  */
 export const randError = (

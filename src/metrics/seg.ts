@@ -15,9 +15,9 @@
  * as the challenge does.
  *
  * @example
- * import { segScore } from 'unet-ts/metrics';
+ * import { metrics } from 'unet-ts';
  * // gt object 1 = 4 pixels, pred object 7 covers 3 of them plus 1 more: J = 3 / 5
- * segScore({ width: 5, height: 1, data: [7, 7, 7, 0, 7] }, { width: 5, height: 1, data: [1, 1, 1, 1, 0] });
+ * metrics.segScore({ width: 5, height: 1, data: [7, 7, 7, 0, 7] }, { width: 5, height: 1, data: [1, 1, 1, 1, 0] });
  * // { seg: 0.6, objects: 1, matched: 1, jaccard: Map { 1 => 0.6 } }
  */
 import { contingency } from './contingency.js';
@@ -41,6 +41,7 @@ export interface SegResult {
  * (0 = background in both). Throws a MetricError when the sizes differ.
  *
  * @example
+ * declare const gt: metrics.Labels; // an instance map, 0 = background
  * segScore(gt, gt); // { seg: 1, ... } when gt has an object
  */
 export const segScore = (pred: Labels, gt: Labels): SegResult => {

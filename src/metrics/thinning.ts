@@ -19,9 +19,9 @@
  * frontier a bounded number of times.
  *
  * @example
- * import { thinBoundaries } from 'unet-ts/metrics';
+ * import { metrics } from 'unet-ts';
  * // 1 0 0 0 2   →   1 1 0 2 2   (the 3-pixel boundary becomes 1 pixel)
- * thinBoundaries({ width: 5, height: 1, data: [1, 0, 0, 0, 2] }).data; // Int32Array [1, 1, 0, 2, 2]
+ * metrics.thinBoundaries({ width: 5, height: 1, data: [1, 0, 0, 0, 2] }).data; // Int32Array [1, 1, 0, 2, 2]
  */
 import type { Labels } from './labels.js';
 

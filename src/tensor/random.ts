@@ -7,7 +7,7 @@
  * 32-bit state word, full period 2^32, good statistical quality for this use.
  *
  * @example
- * import { rng } from 'unet-ts/tensor/random';
+ * import { rng } from 'unet-ts';
  * const r = rng(42);
  * r.uniform(); // in [0, 1)
  * r.normal();  // N(0, 1)

@@ -40,9 +40,11 @@ const tapedLayers = (c: UNetConfig, opts: ForwardOptions, ctx: Ctx, p: ParamVars
  * Class logits [N, classes, out, out] for an input [N, inChannels, n, n] with n a valid size.
  *
  * @example
- * import { PRESETS, inferenceCtx, leaf, paramVars, unetForward } from 'unet-ts';
+ * import { PRESETS, inferenceCtx, initParams, leaf, paramVars, unetForward, type Tensor } from 'unet-ts';
+ * declare const x: Tensor; // input [1, 1, n, n], n a valid size of PRESETS.tiny
  * const ctx = inferenceCtx(rt);
- * const logits = await unetForward(PRESETS.tiny)(ctx, paramVars(ctx, params), leaf(ctx, image));
+ * const params = initParams(PRESETS.tiny, 42); // He init from seed 42
+ * const logits = await unetForward(PRESETS.tiny)(ctx, paramVars(ctx, params), leaf(ctx, x));
  */
 export const unetForward =
   (c: UNetConfig, opts: ForwardOptions = {}) =>
