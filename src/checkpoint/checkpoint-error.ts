@@ -5,7 +5,6 @@
  * returned on the left of an `Either` / `TaskEither` by the checkpoint functions.
  *
  * @example
- * import { CheckpointError } from 'unet-ts/checkpoint';
  * new CheckpointError('model.safetensors', 'file is truncated: 5 bytes, needs at least 8').message;
  * // "model.safetensors: file is truncated: 5 bytes, needs at least 8"
  */

@@ -3,7 +3,8 @@
  * `safetensors.ts`), as fp-ts `TaskEither`s whose Left is a CheckpointError naming the file.
  *
  * @example
- * import { readSafetensorsFile, writeSafetensorsFile } from 'unet-ts/checkpoint';
+ * import type { TensorTable } from './safetensors.js';
+ * declare const weights: TensorTable;
  * await writeSafetensorsFile('runs/epoch-3.safetensors', weights, { epoch: '3' })();
  * const loaded = await readSafetensorsFile('runs/epoch-3.safetensors')(); // Right({ tensors, metadata })
  */

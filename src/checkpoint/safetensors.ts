@@ -14,7 +14,6 @@
  * `CheckpointError` naming the file and the problem; decoded tensors own fresh buffers.
  *
  * @example
- * import { encodeSafetensors, decodeSafetensors } from 'unet-ts/checkpoint';
  * const bytes = encodeSafetensors({ 'conv.bias': { shape: [2], data: new Float32Array([1, 2]) } }, { epoch: '3' });
  * decodeSafetensors(bytes, 'model.safetensors'); // Right({ tensors: Map { 'conv.bias' => ... }, metadata: { epoch: '3' } })
  */

@@ -53,6 +53,7 @@ export interface AugmentOptions {
  * Every augmentation off: `coordMap` is then a plain crop.
  *
  * @example
+ * declare const item: TrainingItem;
  * sampleTile({ input: 188, output: 4, augment: noAugmentation }, rng(1))(item);
  */
 export const noAugmentation: AugmentOptions = { elasticSigma: 0, maxRotation: 0, maxShift: 0, dihedral: false, gray: false };
@@ -82,6 +83,8 @@ export interface GrayParams {
  * The identity transform (no displacement, no rotation, no flip).
  *
  * @example
+ * import { sampleImage } from './interpolate.js';
+ * const { width: w, height: h } = img;
  * sampleImage(coordMap(identityTransform, { width: w, height: h }, { x: (w - 1) / 2, y: (h - 1) / 2 }))(img); // = img
  */
 export const identityTransform: Transform = { dihedral: 0, angle: 0, shiftX: 0, shiftY: 0, grid: 3, displacements: new Float32Array(18) };
@@ -114,6 +117,7 @@ export const sampleTransform = (opts: AugmentOptions = {}) => (r: Rng): Transfor
  * interpolated by cubic convolution (grid nodes span the tile corner to corner).
  *
  * @example
+ * const t = sampleTransform()(rng(1));
  * const { dx, dy } = elasticField(t, 188, 188);
  */
 export const elasticField = (t: Transform, width: number, height: number): { readonly dx: Float32Array; readonly dy: Float32Array } => {

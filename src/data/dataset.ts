@@ -131,6 +131,7 @@ const toLabels = (o: DatasetOptions, file: string, img: Image): Labels =>
  * for unreadable files, a size mismatch, or labels that do not fit the configured kind.
  *
  * @example
+ * declare const ds: Dataset;
  * const { image, labels } = loadEntry(ds)(ds.entries[0]!);
  */
 export const loadEntry = (ds: Dataset) => (entry: DatasetEntry): LoadedEntry => {
@@ -158,6 +159,7 @@ export type SplitBy = { readonly names: readonly string[] } | { readonly fractio
  * `{ names }` takes the listed stems (a DataError names any stem that is not in the set).
  *
  * @example
+ * declare const isbi: Dataset;
  * splitDataset({ names: ['20', '21', '22', '23'] })(isbi).validation.entries.length; // 4
  */
 export const splitDataset = (by: SplitBy) => (ds: Dataset): { readonly train: Dataset; readonly validation: Dataset } => {
@@ -188,6 +190,7 @@ export const splitDataset = (by: SplitBy) => (ds: Dataset): { readonly train: Da
  * the cache computes once per `dataset/stem` key.
  *
  * @example
+ * declare const ds: Dataset;
  * const cache = weightMapCache();
  * const item = trainingItem(cache)(loadEntry(ds)(ds.entries[0]!));
  */
@@ -205,6 +208,7 @@ export const trainingItem = (cache: WeightMapCache) => (e: LoadedEntry): Trainin
  * Reads every label file once.
  *
  * @example
+ * declare const ds: Dataset;
  * const cache = weightMapCache({ classWeights: datasetClassWeights(ds) });
  */
 export const datasetClassWeights = (ds: Dataset): readonly number[] => {

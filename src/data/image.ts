@@ -68,6 +68,7 @@ export const fromTensor = (t: Tensor, n = 0): Image => {
  * One channel of an image (copied).
  *
  * @example
+ * declare const rgb: Image; // 3 channels
  * channel(1)(rgb).channels; // 1 (the green plane)
  */
 export const channel = (c: number) => (img: Image): Image => {
@@ -159,6 +160,7 @@ export interface RawImage {
  * The largest value of an unsigned bit depth (2^bits − 1), undefined for int and float.
  *
  * @example
+ * import { readPng } from './png.js';
  * maxValue(readPng('a.png')); // 255 for an 8-bit PNG
  */
 export const maxValue = (raw: RawImage): number | undefined =>

@@ -5,7 +5,10 @@
  * model's geometry and plot's pictures, are in src/preview, above data.)
  *
  * @example
- * import { openDataset, loadEntry, trainingItem, weightMapCache, sampleTile } from './data/index.js';
+ * import { openDataset, loadEntry, trainingItem, weightMapCache, sampleTile, rng } from 'unet-ts';
+ * const ds = openDataset({ imagesDir: 'isbi2012/images', labelsDir: 'isbi2012/labels', kind: 'binary' });
+ * const item = trainingItem(weightMapCache())(loadEntry(ds)(ds.entries[0]!));
+ * const sample = sampleTile({ input: 188, output: 4 }, rng(1))(item); // { image, labels, weights } tensors
  */
 export { DataError } from './errors.js';
 export { image, toTensor, fromTensor, channel, luminance, normalize, maxValue } from './image.js';

@@ -115,6 +115,7 @@ const sampler = (mode: Interpolation, d: Float32Array, off: number, w: number, h
  * Resamples every channel of an image through `map` (default bicubic).
  *
  * @example
+ * declare const map: CoordMap;
  * sampleImage(map, 'linear')(img);
  */
 export const sampleImage =
@@ -133,6 +134,8 @@ export const sampleImage =
  * Resamples a label map through `map` by nearest neighbour: output values ⊆ input values.
  *
  * @example
+ * declare const map: CoordMap;
+ * declare const classes: LabelMap;
  * sampleLabels(map)(classes);
  */
 export const sampleLabels = (map: CoordMap) => (m: LabelMap): LabelMap => {
@@ -150,6 +153,8 @@ export const sampleLabels = (map: CoordMap) => (m: LabelMap): LabelMap => {
  * Resamples a float plane (a weight map) through `map`, nearest neighbour by default.
  *
  * @example
+ * declare const map: CoordMap;
+ * declare const weights: Plane; // e.g. a WeightMap
  * samplePlane(map)(weights).data;
  */
 export const samplePlane =
@@ -167,6 +172,7 @@ export const samplePlane =
  * 0 where it reads the mirror extrapolation.
  *
  * @example
+ * declare const map: CoordMap;
  * inside(map, img.width, img.height);
  */
 export const inside = (map: CoordMap, width: number, height: number): Uint8Array => {
@@ -179,7 +185,13 @@ export const inside = (map: CoordMap, width: number, height: number): Uint8Array
   return out;
 };
 
-/** The sub-map of `rect` (e.g. the output crop of an input tile's map). @example cropMap({ x: 92, y: 92, width: 388, height: 388 })(m) */
+/**
+ * The sub-map of `rect` (e.g. the output crop of an input tile's map).
+ *
+ * @example
+ * const m = identityMap(572, 572);
+ * cropMap({ x: 92, y: 92, width: 388, height: 388 })(m);
+ */
 export const cropMap =
   (rect: { readonly x: number; readonly y: number; readonly width: number; readonly height: number }) =>
   (m: CoordMap): CoordMap => {

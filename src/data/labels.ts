@@ -19,7 +19,7 @@
  * pixel corner (a one-pixel diagonal membrane between them) stay separate objects.
  *
  * @example
- * import { labelsFromImage } from './labels.js';
+ * declare const mask: Image; // 0 = background, anything else = foreground
  * const { classes, instances } = labelsFromImage({ kind: 'binary' })(mask);
  */
 import { DataError, shortName } from './errors.js';
@@ -205,6 +205,7 @@ const multiClasses = (v: Int32Array, k: number, file: string): Int32Array => {
  * non-binary mask, or more classes than `numClasses`.
  *
  * @example
+ * import { readImageFile } from './image-file.js';
  * labelsFromImage({ kind: 'instances' })(readImageFile('instances/x.png').image);
  */
 export const labelsFromImage =
@@ -223,7 +224,12 @@ export const labelsFromImage =
     return { classes, instances: connectedComponents(opts.connectivity ?? 4)(classes), numClasses: k };
   };
 
-/** Number of objects (distinct non-zero ids) of an instance map. @example countInstances(m) */
+/**
+ * Number of objects (distinct non-zero ids) of an instance map.
+ *
+ * @example
+ * countInstances(labelMap(4, 1, Int32Array.of(3, 0, 7, 7))); // 2
+ */
 export const countInstances = (m: LabelMap): number => {
   const s = new Set(m.data);
   s.delete(0);

@@ -98,7 +98,13 @@ export const mirrorPad = (pad: Pad | number) => (img: Image): Image => {
   return image(cols.length, rows.length, img.channels, data);
 };
 
-/** Mirror-pads a label map (same convention as `mirrorPad`). @example mirrorPadLabels(92)(classes) */
+/**
+ * Mirror-pads a label map (same convention as `mirrorPad`).
+ *
+ * @example
+ * declare const classes: LabelMap;
+ * mirrorPadLabels(92)(classes);
+ */
 export const mirrorPadLabels = (pad: Pad | number) => (m: LabelMap): LabelMap => {
   const p = toPad(pad);
   const rows = padIndices(m.height, p.top, p.bottom);
@@ -118,7 +124,13 @@ export const crop = (rect: Rect) => (img: Image): Image => {
   return image(rect.width, rect.height, img.channels, remap(img.data, img.width, img.height, img.channels, rows, cols, (n) => new Float32Array(n)));
 };
 
-/** The pixels of `rect` of a label map. @example cropLabels({ x: 92, y: 92, width: 388, height: 388 })(m) */
+/**
+ * The pixels of `rect` of a label map.
+ *
+ * @example
+ * declare const m: LabelMap; // 572 × 572
+ * cropLabels({ x: 92, y: 92, width: 388, height: 388 })(m);
+ */
 export const cropLabels = (rect: Rect) => (m: LabelMap): LabelMap => {
   const rows = cropIndices(m.height, rect.y, rect.height, 'rows');
   const cols = cropIndices(m.width, rect.x, rect.width, 'columns');

@@ -92,7 +92,8 @@ const paletteIndices = (rgba: ArrayLike<number>, palette: readonly (readonly num
  * Throws a DataError for a non-PNG, truncated or unsupported file.
  *
  * @example
- * decodePng(fs.readFileSync('a.png'), 'a.png').image.channels; // 1 for grey
+ * import { readFileSync } from 'node:fs';
+ * decodePng(readFileSync('a.png'), 'a.png').image.channels; // 1 for grey
  */
 export const decodePng = (bytes: Uint8Array, file = '<png>', opts: ReadOptions = {}): RawImage => {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -192,7 +193,7 @@ export const encodePng = (img: Image, opts: WriteOptions = {}): Buffer => {
  * bytes, without copying them into a float image first. Decode with `decodePng`.
  *
  * @example
- * encodeRgbPng(raster(64, 64)); // a white 64×64 PNG
+ * encodeRgbPng({ width: 64, height: 64, data: new Uint8Array(64 * 64 * 3).fill(255) }); // a white 64×64 PNG
  */
 export const encodeRgbPng = (p: RgbPixels): Buffer => {
   if (p.data.length !== 3 * p.width * p.height) {
@@ -205,6 +206,7 @@ export const encodeRgbPng = (p: RgbPixels): Buffer => {
  * Writes a grey (8/16-bit) or RGB (8-bit) PNG atomically (see src/io/atomic.ts).
  *
  * @example
+ * declare const mask: Image; // one channel, integer values
  * writePng('/tmp/mask.png', mask, { bitDepth: 16 });
  */
 export const writePng = (file: string, img: Image, opts: WriteOptions = {}): void =>

@@ -115,7 +115,8 @@ const parse = (bytes: Uint8Array, file: string): { buf: ArrayBuffer; ifds: Ifd[]
  * unsupported file, naming the file and the page.
  *
  * @example
- * decodeTiffPages(fs.readFileSync('stack.tif'), 'stack.tif').map((p) => p.image.width);
+ * import { readFileSync } from 'node:fs';
+ * decodeTiffPages(readFileSync('stack.tif'), 'stack.tif').map((p) => p.image.width);
  */
 export const decodeTiffPages = (bytes: Uint8Array, file = '<tiff>', opts: TiffOptions = {}): readonly RawImage[] => {
   const { buf, ifds } = parse(bytes, file);

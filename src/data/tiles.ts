@@ -14,7 +14,9 @@
  * true): their labels are mirrored copies, not annotations, and should not be learned twice.
  *
  * @example
- * import { sampleTile } from './tiles.js';
+ * declare const image: Image;
+ * declare const classes: LabelMap;
+ * declare const weights: WeightMap;
  * const s = sampleTile({ input: 188, output: 4 }, rng(1))({ image, classes, weights });
  * s.image.shape; // [1, 1, 188, 188]; s.labels.shape, s.weights.shape: [1, 1, 4, 4]
  */
@@ -80,6 +82,7 @@ export const sampleTileMap = (opts: TileOptions, r: Rng) => (width: number, heig
  * Throws when image, classes and weights differ in size.
  *
  * @example
+ * declare const item: TrainingItem;
  * const r = rng(42);
  * const batch = [0, 1, 2, 3].map(() => sampleTile({ input: 572, output: 388 }, r)(item));
  */

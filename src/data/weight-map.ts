@@ -21,7 +21,7 @@
  * is set from the objects within R (or 0) and is off by less than tol (default 1e-4).
  *
  * @example
- * import { weightMap } from './weight-map.js';
+ * declare const labels: Labels;
  * const w = weightMap()(labels); // { width, height, data: Float32Array }
  */
 import { edtSquared } from './distance.js';
@@ -48,6 +48,7 @@ export interface WeightMapOptions {
  * The class-balancing weights w_c(k) of one class map (see the module comment).
  *
  * @example
+ * import { labelMap } from './labels.js';
  * classBalance(2)(labelMap(4, 1, Int32Array.of(0, 0, 0, 1))); // [0.667, 2]
  */
 export const classBalance = (numClasses: number) => (classes: LabelMap): Float64Array => {
@@ -90,6 +91,7 @@ const boxes = (m: LabelMap): Map<number, Box> => {
  * d1 + d2 ≤ radius, see the module comment; +∞ where fewer objects lie within the windows).
  *
  * @example
+ * declare const instances: LabelMap; // 0 = background, 1…n = objects
  * const { d1, d2 } = nearestTwo(24)(instances);
  */
 export const nearestTwo =
@@ -170,6 +172,7 @@ export interface WeightMapCache {
  * plain memo, so results are the same with or without it.
  *
  * @example
+ * declare const labels: Labels;
  * const cache = weightMapCache();
  * cache.get('dsb2018/00071198d059', labels); // computed
  * cache.get('dsb2018/00071198d059', labels); // from the cache

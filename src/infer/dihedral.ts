@@ -31,7 +31,12 @@ export const DIHEDRAL: readonly Dihedral[] = [0, 1, 2, 3, 4, 5, 6, 7].map((k) =>
 
 export const IDENTITY: Dihedral = { transpose: false, flipY: false, flipX: false };
 
-/** Height and width of the transformed image. @example frameSize(t, 3, 5) // { height: 5, width: 3 } when transposed */
+/**
+ * Height and width of the transformed image.
+ *
+ * @example
+ * frameSize(DIHEDRAL[4]!, 3, 5); // { height: 5, width: 3 }: DIHEDRAL[4] transposes
+ */
 export const frameSize = (g: Dihedral, height: number, width: number): { readonly height: number; readonly width: number } =>
   g.transpose ? { height: width, width: height } : { height, width };
 

@@ -73,6 +73,8 @@ const meanOf = (xs: readonly number[]): number => {
  * The metrics of one segmentation against its ground truth (see the module comment).
  *
  * @example
+ * declare const ds: Dataset;
+ * declare const seg: Segmentation; // of ds.entries[0]
  * scoreSegmentation(seg, loadEntry(ds)(ds.entries[0]!), { instances: true }).seg;
  */
 export const scoreSegmentation = (
@@ -105,6 +107,7 @@ export const scoreSegmentation = (
  * Segments and scores every entry, one at a time.
  *
  * @example
+ * declare const entry: LoadedEntry;
  * const r = await evaluateModel(rt, model, [entry], { tta: true });
  * r.images[0]!.pixelError;
  */

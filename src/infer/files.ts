@@ -50,6 +50,7 @@ export const checkedPlan = (config: UNetConfig, tile: number = config.tile): Til
  * Throws when an image's channel count is not the model's `inChannels`.
  *
  * @example
+ * declare const rgb: Image; // 3 channels
  * checkChannels(PRESETS.tiny, rgb, 'a.png'); // throws "a.png: the image has 3 channels, the model expects 1 …"
  */
 export const checkChannels = (config: UNetConfig, img: Image, file: string): void => {

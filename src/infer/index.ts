@@ -3,7 +3,9 @@
  * test-time augmentation, output files and evaluation.
  *
  * @example
- * import { segmentImage, evaluateModel, writeOutputs } from './infer/index.js';
+ * import { segmentImage, writeOutputs } from 'unet-ts';
+ * const seg = await segmentImage(rt, model, img);
+ * writeOutputs('out', 'cells', img, seg).files; // ['out/cells_prob0.png', …]
  */
 export { InferenceError } from './inference-error.js';
 export { tileCount, tileOrigins, tilePlan, type TilePlan } from './plan.js';

@@ -7,6 +7,7 @@
  *
  * @example
  * import { InferenceError, segmentImage } from 'unet-ts';
+ * declare const rgb: Image; // 3 channels, for a model with inChannels 1
  * try { await segmentImage(rt, model, rgb); } catch (e) { if (e instanceof InferenceError) console.error(e.message); }
  * // "segmentImage: the image has 3 channel(s), the model expects 1 (inChannels)"
  */

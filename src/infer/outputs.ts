@@ -9,8 +9,8 @@
  *   per object, 16-bit (the objects of the paper's cell tasks, Sec. 3.2).
  *
  * @example
- * import { writeOutputs } from './outputs.js';
- * writeOutputs('out', 'img01', image, seg, { instances: true }); // the paths written
+ * const seg = await segmentImage(rt, model, img);
+ * writeOutputs('out', 'img01', img, seg, { instances: true }).files; // the paths written
  */
 import * as path from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
@@ -69,7 +69,9 @@ export const displayGrey = (img: Image): Float32Array => {
  * The image with the contours of the predicted classes (and of `truth`, when given) over it.
  *
  * @example
- * overlayRaster(image, seg.labels, truthClasses); // a width × height RGB raster
+ * declare const seg: Segmentation;
+ * declare const truth: Labels; // ground truth of the same image
+ * overlayRaster(img, seg.labels, truth.classes.data); // a width × height RGB raster
  */
 export const overlayRaster = (img: Image, predicted: ArrayLike<number>, truth?: ArrayLike<number>): Raster =>
   overlay(displayGrey(img), img.width, img.height, predicted, truth);
@@ -93,6 +95,7 @@ export interface Written {
  * atomically.
  *
  * @example
+ * declare const seg: Segmentation; // of img
  * writeOutputs('/tmp/out', 'cells', img, seg).files; // ['/tmp/out/cells_prob0.png', …]
  */
 export const writeOutputs = (dir: string, stem: string, img: Image, seg: Segmentation, opts: OutputOptions = {}): Written => {

@@ -89,6 +89,7 @@ export const tileOrigins = (size: number, stride: number): readonly number[] =>
  * Number of tiles the plan runs for a height × width image.
  *
  * @example
+ * declare const plan: TilePlan;
  * tileCount(plan, 2000, 3000); // 13 × 19 = 247 for the tiny preset's tile 252
  */
 export const tileCount = (plan: TilePlan, height: number, width: number): number =>

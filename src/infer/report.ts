@@ -48,6 +48,7 @@ export const tableRow = (name: string, names: readonly MetricName[], values: Rea
  * The whole table: header, image rows, a rule and the mean.
  *
  * @example
+ * declare const evaluation: Evaluation;
  * console.log(formatTable(['pixelError'], evaluation));
  */
 export const formatTable = (names: readonly MetricName[], ev: Evaluation): string => {
@@ -60,6 +61,7 @@ export const formatTable = (names: readonly MetricName[], ev: Evaluation): strin
  * The report as a JSON value (NaN → null, through JSON.stringify).
  *
  * @example
+ * declare const evaluation: Evaluation;
  * JSON.stringify(reportJson({ model: 'm.safetensors', tile: 252, tta: false }, evaluation), null, 2);
  */
 export const reportJson = (settings: Readonly<Record<string, unknown>>, ev: Evaluation): unknown => ({ ...settings, images: ev.images, mean: ev.mean });

@@ -59,6 +59,7 @@ export interface Strip {
  * g, read through mirror extrapolation: a C × n × n array.
  *
  * @example
+ * import { IDENTITY } from './dihedral.js';
  * readTile(img, IDENTITY, -92, -92, 572); // the first tile of the paper network
  */
 export const readTile = (img: Image, g: Dihedral, y0: number, x0: number, n: number): Float32Array => {
@@ -97,6 +98,9 @@ const softmaxInto = (logits: Float32Array, k: number, o: number, h: number, w: n
  * of tiles, top to bottom (strip coordinates are those of the transformed image).
  *
  * @example
+ * import { IDENTITY } from './dihedral.js';
+ * import type { TilePlan } from './plan.js';
+ * declare const plan: TilePlan;
  * await predictStrips(rt, model, img, plan, IDENTITY, (s) => console.log(s.y, s.height));
  */
 export const predictStrips = async (

@@ -55,6 +55,7 @@ export interface HeatmapOptions {
  * `values.length ≠ width·height`.
  *
  * @example
+ * declare const probabilities: Float32Array; // 388 × 388, row-major
  * heatmap(probabilities, 388, 388, { min: 0, max: 1 }); // a foreground probability map
  */
 export const heatmap = (values: ArrayLike<number>, width: number, height: number, opts: HeatmapOptions = {}): Raster => {

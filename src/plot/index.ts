@@ -4,8 +4,9 @@
  * are written by the one codec, `encodeRgbPng` of src/data/png.ts.
  *
  * @example
- * import { lineChart } from './plot/index.js';
- * import { encodeRgbPng } from './data/png.js';
+ * // from a module elsewhere in src/ (plot is not exported by 'unet-ts'):
+ * import { lineChart } from '../plot/index.js';
+ * import { encodeRgbPng } from '../data/png.js';
  * encodeRgbPng(lineChart({ title: 'loss', series: [], xLabel: 'step', yLabel: 'loss' }));
  */
 export { ADVANCE, CAP_HEIGHT, GLYPH_HEIGHT, GLYPH_WIDTH, glyph } from './font.js';

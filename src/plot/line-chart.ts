@@ -10,8 +10,8 @@
  *
  * @example
  * import { writeFileSync } from 'node:fs';
- * import { encodePng, lineChart } from './index.js';
- * const png = encodePng(lineChart({
+ * import { encodeRgbPng } from '../data/png.js';
+ * const png = encodeRgbPng(lineChart({
  *   title: 'Training', xLabel: 'epoch', yLabel: 'loss', logY: true,
  *   series: [{ name: 'train loss', points: [[1, 0.7], [2, 0.4], [3, 0.3]] }],
  * }));

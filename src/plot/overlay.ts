@@ -8,8 +8,12 @@
  * and two touching objects both get their edge drawn. The image border is not a contour.
  *
  * @example
- * import { overlay, sideBySide } from './overlay.js';
- * const panel = overlay(image, 388, 388, predicted, truth); // yellow = prediction, magenta = truth
+ * import { heatmap } from './colormap.js';
+ * declare const grey: Float32Array;     // 388 × 388 image, values 0 … 1
+ * declare const predicted: Uint8Array;  // class (or instance) per pixel
+ * declare const truth: Uint8Array;      // ground truth, same layout
+ * declare const prob: Float32Array;     // foreground probability per pixel
+ * const panel = overlay(grey, 388, 388, predicted, truth); // yellow = prediction, magenta = truth
  * const figure = sideBySide([heatmap(prob, 388, 388), panel], 8);
  */
 import { raster, WHITE, type Raster, type Rgb } from './raster.js';
@@ -90,6 +94,7 @@ export const overlay = (
  * Rasters in a row, top-aligned, `gap` pixels apart, on a background (white by default).
  *
  * @example
+ * import { raster } from './raster.js';
  * sideBySide([raster(2, 2), raster(3, 1)], 1).width; // 6
  */
 export const sideBySide = (rasters: readonly Raster[], gap = 8, background: Rgb = WHITE): Raster => {
