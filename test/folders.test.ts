@@ -28,7 +28,9 @@ const folderGraph = (): Map<string, Map<string, string>> => {
   const importRe = /(?:import|export)\s[^'"]*?from\s+['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)/g;
   for (const file of files(SRC)) {
     const from = folderOf(file);
-    for (const m of readFileSync(file, 'utf8').matchAll(importRe)) {
+    // Comments are left out: a JSDoc example's import is documentation, not a dependency.
+    const code = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+    for (const m of code.matchAll(importRe)) {
       const target = resolve(dirname(file), m[1] ?? m[2]!);
       const to = folderOf(target);
       if (to === from || from === '' || to === '') continue;

@@ -37,7 +37,7 @@ import { arg1d, arg3d, type KernelSpec, type Runtime } from '../runtime/runtime.
 import type { KernelSource, KernelThis } from '../runtime/gpujs.js';
 import { asArg } from './pointwise.js';
 import { lanes, padPlanesOf, padVector, stack, unquads } from './layout.js';
-import { channelSums, rowBlocks, sumPartials } from './reduce.js';
+import { rowBlocks, sumPartials } from './reduce.js';
 
 // ---------------------------------------------------------------- kernels
 

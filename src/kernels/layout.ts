@@ -15,7 +15,7 @@
  * Host or device. Each layout has a host function (`stackPlanes`, `padPlanes`, `fromQuads`,
  * `fromUpQuads`, on Float32Arrays) and a kernel version (`stackOnDevice`, `padOnDevice`,
  * `unquadsOnDevice`, `unUpQuadsOnDevice`: copies, so bit-identical to the host functions;
- * test/layers/conv/layout.test.ts checks that on every backend). The ops call the choosers
+ * test/kernels/layout.test.ts checks that on every backend). The conv kernels call the choosers
  * `stack`, `padPlanesOf`, `unquads`, `unUpQuads`: the kernel on a resident runtime (webgpu), where a
  * host layout would cost a read-back and an upload of every activation, and the host function
  * elsewhere (there kernel results are host arrays already, and the host copies are the tested,

@@ -6,11 +6,10 @@
  * device values by accident, and ops take `AnyTensor` (host or device) as input.
  *
  * @example
- * import { asArg } from '../kernels/pointwise.js';
  * declare const spec: KernelSpec; // a kernel whose output has size(shape) values
- * declare const x: AnyTensor;     // its input
+ * declare const args: Arg[];      // its arguments, host or device
  * declare const shape: Shape;     // the shape of its output
- * const y = await rt.compute(spec, [asArg(x)]);     // Float32Array | DeviceArray
+ * const y = await rt.compute(spec, args);            // Float32Array | DeviceArray
  * const t = tensorOf(shape, y);                      // Tensor | DeviceTensor
  * const host = await readTensor(rt, t);              // Tensor
  */

@@ -205,6 +205,8 @@ beforeAll(() => {
     compilerOptions: {
       noEmit: true,
       declaration: false,
+      // An example may end on a value the reader goes on to use (`const seg = …`).
+      noUnusedLocals: false,
       rootDir: path.relative(OUT, ROOT).split(path.sep).join('/'),
       // Before the package's own name resolves to dist/ through package.json "exports".
       paths: { 'unet-ts': [path.relative(OUT, path.join(SRC, 'index.ts')).split(path.sep).join('/')] },

@@ -1,5 +1,5 @@
 /*
- * The layout kernels of src/layers/conv/layout.ts against their host functions, exactly (they
+ * The layout kernels of src/kernels/layout.ts against their host functions, exactly (they
  * are copies, so every bit must match), on every backend. On webgpu they run through the
  * choosers on a resident runtime (`stack`, `pad`, `unquads`, `unUpQuads` with device inputs),
  * the way conv2d and upConv2 call them; on cpu and webasm, where the choosers take the host

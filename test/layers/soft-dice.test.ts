@@ -66,7 +66,7 @@ const directFormula = (c: Case): number => {
 // the ratio D_k are float64 on the host, so D_k carries that ~1e-7 relative error and nothing
 // accumulates in float32; 1e-5 leaves a ~100× margin (the random cases keep the loss well away
 // from 0, where 1 − mean D would cancel). On webgpu (resident) I_k and Σp_k are float32
-// two-stage device sums (conv/reduce.ts channelSums over non-negative terms, runs of ~4096:
+// two-stage device sums (src/kernels/reduce.ts channelSums over non-negative terms, runs of ~4096:
 // relative error ~2^-24·√(terms/3) ≈ 1e-6 at the 388² tile, measured ≤ 3e-7 on the loss; Σy_k
 // are integer counts, exact), so the same 1e-5 holds there. Probabilities: absolute 1e-6. Gradient: max error ≤ 1e-5 · max
 // |gradient|: the per-class coefficients α_k, D_k are rounded to float32 (2^-24 relative) and

@@ -64,7 +64,7 @@ const directFormula = (c: Case): number => {
 // a few 2^-24 each) and writes −log p_ℓ = log s + (m − a_ℓ), a sum of two non-negative terms, so
 // there is no cancellation; on cpu/webasm the sum over pixels and Σw are float64 on the host.
 // 1e-5 leaves ~100× margin over float32 rounding of K-term sums. On webgpu (resident) the sum
-// over pixels is a float32 two-stage device reduction (conv/reduce.ts channelSums: sequential
+// over pixels is a float32 two-stage device reduction (src/kernels/reduce.ts channelSums: sequential
 // runs of ~4096 non-negative terms, then the partials): its relative error grows like
 // 2^-24·√(terms/3) ≈ 1e-6 at the 388² tile (measured ≤ 4e-7), so the same 1e-5 holds there. Probabilities: absolute 1e-6 (values in
 // [0, 1], float32 exp/divide). Gradient: max error ≤ 1e-5 · max |gradient| (float32 p − 1 has
