@@ -9,13 +9,25 @@
  * it is a software adapter, ~100× slower than webasm, so auto never picks it but forcing
  * `webgpu` does (correctness tests of the WGSL path).
  *
+ * Quiet probing: Dawn prints its own multi-line warnings to stderr (fd 2, below Node) when it
+ * cannot load Vulkan ("Couldn't load Vulkan … BackendVk.cpp", "vkCreateInstance: Found no
+ * drivers!"), and it does so while `requestAdapter` looks for an adapter — before every command
+ * on a machine without a working Vulkan, even though auto then picks webasm. Node cannot
+ * redirect fd 2 around a native call, so the first look happens in a short child process
+ * (~130 ms) whose stderr we keep: Dawn is loaded into this process only once that child found
+ * an adapter we will use. Where no Vulkan driver manifest exists at all (no VK_ICD_FILENAMES,
+ * no icd.d folder entry, no SwiftShader) there is no child either: Dawn could not find an
+ * adapter, and the reason says so in one line of ours.
+ *
  * gpu.js changes backends silently (docs/gpujs-traps.md, trap 5: no display → webasm; webasm runs some
  * kernels on cpu), so the backend in use is verified by running a probe kernel and reading
  * which kernel class actually ran.
  */
+import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { gpujs, type RawGPU } from './gpujs.js';
 
 const require = createRequire(import.meta.url);
@@ -167,6 +179,97 @@ const findWebGpuAdapter = async (): Promise<WebGpuAdapterReport> => {
   return { ok: true, software: isSoftwareAdapter(adapter), description: describeAdapter(adapter) };
 };
 
+/**
+ * The script of the quiet probe's child: loads the `webgpu` package (argv[1], a file URL),
+ * asks for an adapter as `findWebGpuAdapter` does (the environment as given, then SwiftShader
+ * (argv[2]) when that finds none and the parent allows it) and prints the adapter's
+ * description as JSON (`null`: none). Dawn's warnings go to the child's stderr, which the
+ * parent keeps out of sight. Fields are copied one by one: they are getters of Dawn's objects.
+ */
+const CHILD_PROBE = `
+const [url, swiftshader] = process.argv.slice(1);
+const { create } = await import(url);
+const ask = () => create([]).requestAdapter().catch(() => null);
+let a = await ask();
+if (!a && swiftshader) { process.env.VK_ICD_FILENAMES = swiftshader; a = await ask(); }
+const i = a?.info ?? {};
+const pick = (k) => (typeof i[k] === 'string' || typeof i[k] === 'boolean' ? { [k]: i[k] } : {});
+const info = { ...pick('vendor'), ...pick('architecture'), ...pick('device'), ...pick('description'), ...pick('isFallbackAdapter'), ...pick('adapterType') };
+process.stdout.write(JSON.stringify(a ? { info, ...(typeof a.isFallbackAdapter === 'boolean' ? { isFallbackAdapter: a.isFallbackAdapter } : {}) } : null));
+process.exit(0);
+`;
+
+/** The `webgpu` package's entry as a file URL, or why it cannot be found. */
+const webGpuPackageUrl = (): { readonly url: string } | { readonly why: string } => {
+  try {
+    return { url: pathToFileURL(require.resolve(WEBGPU_PACKAGE)).href };
+  } catch (e) {
+    return { why: `the 'webgpu' npm package (0.6.x) is not installed (${String((e as Error).message).split('\n')[0]}); run 'npm install webgpu@0.6'` };
+  }
+};
+
+/**
+ * Whether the Vulkan loader has any driver manifest to try: a driver variable set, a system
+ * icd.d entry, or a SwiftShader install we would point it to. Without one Dawn cannot find an
+ * adapter, and loading it would only print its warnings.
+ */
+export const vulkanDriverManifests = (): boolean =>
+  VK_DRIVER_ENV.some((k) => (process.env[k] ?? '') !== '') || systemVulkanDrivers() || SWIFTSHADER_ICDS.some((f) => existsSync(f));
+
+/** The first line of Dawn's stderr that says what went wrong (e.g. "Couldn't load Vulkan: …"), trimmed. */
+const dawnReason = (stderr: string): string | undefined =>
+  stderr
+    .split('\n')
+    .map((l) => l.replace(/^Warning:\s*/, '').trim())
+    .find((l) => l !== '' && !l.startsWith('at '));
+
+/**
+ * What a child process finds (see the module comment): the same answer as
+ * `webGpuAdapterReport` would give, without Dawn's stderr in this process.
+ */
+const quietWebGpuReport = async (): Promise<WebGpuAdapterReport> => {
+  const g = globalThis as { navigator?: { gpu?: NavigatorGpu } };
+  if (g.navigator?.gpu) return webGpuAdapterReport(); // provided by the host (a browser, a test): nothing of ours loads Dawn
+  const pkg = webGpuPackageUrl();
+  if ('why' in pkg) return { ok: false, why: pkg.why };
+  if (!vulkanDriverManifests()) {
+    return {
+      ok: false,
+      why: "no Vulkan driver is installed (no VK_ICD_FILENAMES, no vulkan/icd.d manifest): needs one (NVIDIA: the driver's Vulkan ICD; CPU: apt-get install chromium libvulkan1 for SwiftShader)",
+    };
+  }
+  const swiftshader = SWIFTSHADER_ICDS.find((f) => existsSync(f));
+  const driverEnvSet = VK_DRIVER_ENV.some((k) => (process.env[k] ?? '') !== '');
+  const env = { ...process.env };
+  // the same order as findWebGpuAdapter: SwiftShader straight away where no other driver exists
+  if (!driverEnvSet && swiftshader && !systemVulkanDrivers()) env['VK_ICD_FILENAMES'] = swiftshader;
+  const retry = !driverEnvSet && swiftshader && env['VK_ICD_FILENAMES'] !== swiftshader ? swiftshader : '';
+  const { stdout, stderr, failed } = await new Promise<{ stdout: string; stderr: string; failed: string | undefined }>((resolve) => {
+    execFile(
+      process.execPath,
+      ['--input-type=module', '-e', CHILD_PROBE, pkg.url, retry],
+      { env, timeout: 30_000, maxBuffer: 1 << 20 },
+      (err, out, errOut) => resolve({ stdout: String(out), stderr: String(errOut), failed: err ? err.message.split('\n')[0] : undefined }),
+    );
+  });
+  let adapter: WebGpuAdapter | null = null;
+  try {
+    adapter = JSON.parse(stdout) as WebGpuAdapter | null;
+  } catch {
+    return { ok: false, why: `the WebGPU probe did not answer (${dawnReason(stderr) ?? failed ?? 'no output'})` };
+  }
+  if (!adapter) {
+    const dawn = dawnReason(stderr);
+    return {
+      ok: false,
+      why: `no WebGPU adapter answered${dawn ? ` (Dawn: ${dawn})` : ''}: needs a Vulkan driver and loader (NVIDIA: the driver's Vulkan ICD; CPU: apt-get install chromium libvulkan1 for SwiftShader)`,
+    };
+  }
+  return { ok: true, software: isSoftwareAdapter(adapter), description: describeAdapter(adapter) };
+};
+
+let quietReport: Promise<WebGpuAdapterReport> | undefined;
+
 let webGpuAdapter: Promise<WebGpuAdapterReport> | undefined;
 /**
  * The WebGPU adapter this process would use, found once (installs `navigator.gpu` from the
@@ -176,13 +279,21 @@ let webGpuAdapter: Promise<WebGpuAdapterReport> | undefined;
  */
 export const webGpuAdapterReport = (): Promise<WebGpuAdapterReport> => (webGpuAdapter ??= findWebGpuAdapter());
 
+const softwareWhy = (description: string): string =>
+  `the only WebGPU adapter is software (${description}), ~100× slower than webasm; force it with --backend webgpu or UNET_BACKEND=webgpu, or install a Vulkan GPU driver`;
+
 const probeWebGpu = async (allowSoftware: boolean): Probe => {
+  // Dawn already loaded here: its answer costs nothing and prints nothing new. Else look
+  // quietly first, and load Dawn only where the look found an adapter this call would accept.
+  if (webGpuAdapter === undefined) {
+    const q = await (quietReport ??= quietWebGpuReport());
+    if (!q.ok) return q.why;
+    if (q.software && !allowSoftware) return softwareWhy(q.description);
+  }
   const r = await webGpuAdapterReport();
   if (!r.ok) return r.why;
   // A software adapter (SwiftShader) is ~100× slower than webasm (docs/gpujs-traps.md, trap 9): never auto-pick it.
-  if (r.software && !allowSoftware) {
-    return `the only WebGPU adapter is software (${r.description}), ~100× slower than webasm; force it with --backend webgpu or UNET_BACKEND=webgpu, or install a Vulkan GPU driver`;
-  }
+  if (r.software && !allowSoftware) return softwareWhy(r.description);
   return undefined;
 };
 

@@ -1,4 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { execFile, spawnSync } from 'node:child_process';
+import { existsSync, realpathSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   BACKENDS,
   BackendError,
@@ -17,6 +22,8 @@ import type { KernelThis } from '../../src/runtime/gpujs.js';
 const twice = function (this: KernelThis, a: number[]): number {
   return a[this.thread.x]! * 2;
 };
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
 
 const LIST = 'webgpu, headlessgl, webasm, cpu or auto';
 
@@ -160,5 +167,54 @@ describe('software WebGPU adapters', () => {
     expect(why).toMatch(/--backend webgpu|UNET_BACKEND=webgpu/);
     expect(await chooseBackend('auto')).not.toBe('webgpu');
     expect(await chooseBackend('webgpu')).toBe('webgpu');
+  });
+});
+
+describe("Dawn's Vulkan warnings (issue 18)", () => {
+  /** A fresh process that chooses a backend on auto and prints it; its stdout and stderr. */
+  const chooseInChild = (env: NodeJS.ProcessEnv, wrap: readonly string[] = []): Promise<{ code: number; stdout: string; stderr: string }> =>
+    new Promise((resolve) => {
+      const script = "const { chooseBackend } = await import('./src/runtime/backend.ts'); console.log(await chooseBackend('auto'));";
+      const args = [process.execPath, '--import', 'tsx', '--input-type=module', '-e', script];
+      const [cmd, ...rest] = [...wrap, ...args];
+      execFile(cmd!, rest, { cwd: root, env, timeout: 60_000 }, (err, stdout, stderr) =>
+        resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : -1, stdout, stderr }),
+      );
+    });
+  const DAWN = /Warning|BackendVk|vkCreateInstance|Couldn't load Vulkan/;
+
+  it('auto prints nothing when the Vulkan driver named by VK_ICD_FILENAMES does not exist', async () => {
+    // Before: "Warning: loader_get_json: Failed to open JSON file …" and "vkCreateInstance: Found no drivers!"
+    // from Dawn on every command's stderr.
+    const env = { ...process.env, VK_ICD_FILENAMES: join(tmpdir(), 'unet-no-such-icd.json'), UNET_BACKEND: '' };
+    const r = await chooseInChild(env);
+    expect(r.code).toBe(0);
+    expect(r.stderr).not.toMatch(DAWN);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).not.toBe('webgpu');
+  });
+
+  it('auto prints nothing where the Vulkan loader itself does not load (the "Couldn\'t load Vulkan … BackendVk.cpp" case)', async ({ skip }) => {
+    // Hides libvulkan.so.1 from one child by bind-mounting /dev/null over it in a private mount
+    // namespace; needs root and unshare(1), so other machines skip.
+    const lib = ['/usr/lib/x86_64-linux-gnu', '/lib/x86_64-linux-gnu', '/usr/lib64', '/usr/lib/aarch64-linux-gnu']
+      .map((d) => join(d, 'libvulkan.so.1'))
+      .find((f) => existsSync(f));
+    const canUnshare = process.getuid?.() === 0 && lib !== undefined && spawnSync('unshare', ['-m', 'true']).status === 0;
+    skip(!canUnshare, 'needs root, unshare(1) and an installed libvulkan.so.1 to hide');
+    const real = realpathSync(lib!);
+    const env = { ...process.env, UNET_BACKEND: '' };
+    const r = await chooseInChild(env, ['unshare', '-m', 'sh', '-c', `mount --bind /dev/null ${real} && exec "$@"`, 'sh']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).not.toMatch(DAWN);
+    expect(r.stdout.trim()).not.toBe('webgpu');
+  });
+
+  it("the quiet probe's reason is one line of ours, naming what Dawn said", async () => {
+    const why = await probe('webgpu');
+    if (why !== undefined) {
+      expect(why).not.toContain('\n');
+      expect(why).toMatch(FIX.webgpu);
+    }
   });
 });
