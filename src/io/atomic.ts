@@ -7,7 +7,8 @@
  * disk before the new name points at it; then the directory is fsynced so the rename itself
  * survives a power loss (the recipe of e.g. SQLite and Postgres; see also "Files are hard",
  * Dan Luu 2015). A process killed mid-write leaves the target untouched and, at worst, a
- * stale `<target>.tmp-<pid>-<random>` file behind. Missing folders are created first.
+ * stale `<target>.tmp-<pid>-<random>` file behind, which `removeStaleTemps` deletes once
+ * that pid is no longer alive. Missing folders are created first.
  *
  * Synchronous on purpose: PNGs, JSON reports and checkpoints are written between steps of a
  * synchronous loop, and one blocking call is simpler for every caller than a Promise.
@@ -24,7 +25,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /** A failed atomic write: names the target, the step that failed and the system error. */
 export class AtomicWriteError extends Error {
@@ -101,4 +102,57 @@ export const writeFileAtomic = (path: string, bytes: Uint8Array): void => {
   } catch (e) {
     throw new AtomicWriteError(path, `written, but fsync of its directory failed: ${messageOf(e)}`);
   }
+};
+
+/** `<anything>.tmp-<pid>-<12 hex digits>`: the names `tempPath` makes (pid captured). */
+const TEMP_NAME = /\.tmp-(\d+)-[0-9a-f]{12}$/;
+
+/**
+ * Whether a process with this pid exists on this host. Signal 0 checks without signalling:
+ * ESRCH means no such process; EPERM means one exists that we may not signal (another
+ * user's), so it counts as alive. A pid reused by an unrelated process also counts as alive,
+ * which errs on the side of keeping files.
+ *
+ * @example
+ * pidAlive(process.pid); // true
+ */
+export const pidAlive = (pid: number): boolean => {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * Deletes the temporary files (`*.tmp-<pid>-<hex>`, see `tempPath`) in `dir` (not its
+ * subfolders) whose writer pid is not alive on this host: leftovers of writers killed
+ * mid-write. A live pid's file may be a write in progress and is kept. Returns the names
+ * removed; a missing folder removes nothing.
+ *
+ * @example
+ * removeStaleTemps('runs/a'); // ["last.safetensors.tmp-4242-9f86d081884c"]
+ */
+export const removeStaleTemps = (dir: string): string[] => {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return [];
+    throw e;
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const m = TEMP_NAME.exec(name);
+    if (!m || pidAlive(Number(m[1]))) continue;
+    try {
+      fs.rmSync(join(dir, name), { force: true });
+      removed.push(name);
+    } catch {
+      // best effort: a file we cannot remove (permissions) is left for the user to see
+    }
+  }
+  return removed;
 };

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as E from 'fp-ts/lib/Either.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AtomicWriteError, tempPath, writeFileAtomic } from '../../src/io/atomic.js';
+import { AtomicWriteError, pidAlive, removeStaleTemps, tempPath, writeFileAtomic } from '../../src/io/atomic.js';
+import { deadPid } from './helpers.js';
 import { readSafetensorsFile, writeSafetensorsFile } from '../../src/checkpoint/safetensors-file.js';
 
 let dir = '';
@@ -56,6 +57,20 @@ describe('writeFileAtomic', () => {
     expect((e as AtomicWriteError).message).toMatch(new RegExp(`^${under.replace(/[.]/g, '\\.')}: atomic write failed \\(create the folder .*(EEXIST|ENOTDIR)`));
     expect(() => writeFileAtomic(dir, new Uint8Array(1))).toThrow(/rename over the target/); // a file over a directory
     expect((await readdir(dir)).some((f) => f.includes('.tmp-'))).toBe(false);
+  });
+});
+
+describe('removeStaleTemps', () => {
+  it('removes the temporary files of dead writers only, and nothing else', async () => {
+    const sub = await mkdtemp(join(dir, 'stale-'));
+    const dead = deadPid();
+    expect(pidAlive(dead)).toBe(false);
+    expect(pidAlive(process.pid)).toBe(true);
+    const names = [`last.safetensors.tmp-${dead}-0123456789ab`, `log.jsonl.tmp-${process.pid}-0123456789ab`, 'last.safetensors', 'notes.tmp-12-x', `b.tmp-${dead}-0123456789abc`];
+    for (const n of names) await writeFile(join(sub, n), 'x');
+    expect(removeStaleTemps(sub)).toEqual([`last.safetensors.tmp-${dead}-0123456789ab`]);
+    expect((await readdir(sub)).sort()).toEqual(names.slice(1).sort());
+    expect(removeStaleTemps(join(sub, 'missing'))).toEqual([]);
   });
 });
 
