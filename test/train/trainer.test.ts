@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { train, TrainingError } from '../../src/train/trainer.js';
+import { logUpTo, train, TrainingError } from '../../src/train/trainer.js';
 import { adam, sgd } from '../../src/train/optim.js';
 import { initParams } from '../../src/unet/params.js';
 import { loadCheckpoint } from '../../src/train/checkpoint.js';
@@ -41,27 +41,78 @@ describe('training', () => {
     await train({ ...common, params: initParams(smallConfig, 7), steps: 2, outDir: dir });
     const ck = await loadCheckpoint(join(dir, 'last.safetensors'));
     expect(ck.training!.step).toBe(2);
+    // What a run killed after its step-2 checkpoint leaves in the log: steps 3 and 4, and a torn line.
+    appendFileSync(join(dir, 'log.jsonl'), '{"type":"step","step":3,"loss":1}\n{"type":"validation","step":4,"score":0}\n{"type":"step","st');
     const resumed = await train({ ...common, params: ck.params, steps: 5, outDir: dir, resume: { state: ck.training!.state, step: ck.training!.step, best: -Infinity } });
     expect(resumed.steps).toBe(5);
     for (const k of Object.keys(full.params)) expect(resumed.params[k]!.data).toEqual(full.params[k]!.data);
-    // The log of a resumed run continues the first one.
+    // The log of a resumed run continues the first one, without repeating steps 3 and 4.
     const steps = readFileSync(join(dir, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).step);
     expect(steps).toEqual([1, 2, 3, 4, 5]);
   });
 
-  it('a NaN loss stops training naming the step, and the last good checkpoint stays', async () => {
+  it('logUpTo keeps the lines up to a step and drops torn ones', () => {
+    expect(logUpTo('{"step":1}\n{"type":"validation","step":2}\n{"step":3}\n{"st', 2)).toBe('{"step":1}\n{"type":"validation","step":2}\n');
+    expect(logUpTo('', 5)).toBe('');
+  });
+
+  it('non-finite training data is refused before the first step, naming the image and what is wrong', async () => {
+    const rt = await runtimeFor('cpu');
+    const dir = tmp();
+    const poisoned = items.map((it, i) => (i === 2 ? { ...it, image: { ...it.image, data: it.image.data.map((v, j) => (j === 5 ? NaN : v)) } } : it));
+    const run = (o: Partial<Parameters<typeof train>[0]>) => train({ ...base, rt, params: initParams(smallConfig, 7), optimizer: sgd(0.99), steps: 2, outDir: dir, ...o });
+    await expect(run({ items: poisoned })).rejects.toThrow(new TrainingError('training image 3 of 4: its image has 1 non-finite value(s) (NaN/Infinity; the first at index 5); expected finite intensities; cannot train on it'));
+    await expect(run({ items: poisoned, names: ['a', 'b', 'c', 'd'] })).rejects.toThrow(/^training image c: its image has 1 non-finite/);
+    const badWeights = items.map((it, i) => (i === 0 ? { ...it, weights: { ...it.weights, data: it.weights.data.map(() => Infinity) } } : it));
+    await expect(run({ items: badWeights })).rejects.toThrow(/training image 1 of 4: its weight map \(computed from its labels\) has \d+ non-finite/);
+    const badLabels = items.map((it, i) => (i === 1 ? { ...it, classes: { ...it.classes, data: it.classes.data.map(() => 7) } } : it));
+    await expect(run({ items: badLabels })).rejects.toThrow(/training image 2 of 4: its labels hold class 7 at index 0; the network has 2 classes/);
+    const nanParams = { ...initParams(smallConfig, 7) };
+    const k = Object.keys(nanParams)[0]!;
+    nanParams[k] = { ...nanParams[k]!, data: nanParams[k]!.data.map(() => NaN) };
+    await expect(run({ params: nanParams })).rejects.toThrow(`the starting weights are not finite (parameter ${k})`);
+    expect(existsSync(join(dir, 'last.safetensors'))).toBe(false);
+  });
+
+  it('a loss that fails at the first step with finite inputs says so and claims no checkpoint', async () => {
+    const rt = await runtimeFor('cpu');
+    const dir = tmp();
+    // Finite but huge weights: the forward pass overflows to Infinity, the loss is NaN.
+    const huge = Object.fromEntries(Object.entries(initParams(smallConfig, 7)).map(([k, t]) => [k, { ...t, data: t.data.map((v) => v * 1e30) }]));
+    const e = await train({ ...base, rt, params: huge, optimizer: sgd(0.99), steps: 3, outDir: dir, checkpointEvery: 1 }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(TrainingError);
+    expect((e as Error).message).toMatch(/^step 1: (loss is NaN|gradient of .* is not finite): this run's first step already fails, with finite inputs and weights: check the data, labels and configuration before the learning rate; training stopped, no checkpoint was written$/);
+    expect(existsSync(join(dir, 'last.safetensors'))).toBe(false);
+  });
+
+  it('a loss that diverges later names the last good checkpoint, which stays untouched', async () => {
     const rt = await runtimeFor('cpu');
     const dir = tmp();
     await train({ ...base, rt, params: initParams(smallConfig, 7), optimizer: sgd(0.99), steps: 2, outDir: dir, checkpointEvery: 1 });
     const file = join(dir, 'last.safetensors');
     const before = readFileSync(file);
     const ck = await loadCheckpoint(file);
-    const poisoned = items.map((it) => ({ ...it, image: { ...it.image, data: it.image.data.map(() => NaN) } }));
-    await expect(
-      train({ ...base, items: poisoned, rt, params: ck.params, optimizer: sgd(0.99), steps: 4, outDir: dir, checkpointEvery: 1, resume: { state: ck.training!.state, step: 2, best: -Infinity } }),
-    ).rejects.toThrow(new TrainingError(`step 3: loss is NaN; training stopped, the last good checkpoint in ${dir} is kept (try a lower --lr)`));
+    // An absurd learning rate: step 3 updates to huge weights, step 4's loss is not finite.
+    const e = await train({ ...base, rt, params: ck.params, optimizer: sgd(0.99), lr: 1e30, steps: 6, outDir: dir, checkpointEvery: 10, resume: { state: ck.training!.state, step: 2, best: -Infinity, from: file } }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(TrainingError);
+    expect((e as Error).message).toMatch(new RegExp(`^step [4-6]: .*(try a lower --lr); training stopped, the last good checkpoint, ${file.replace(/[.]/g, '\\.')} \\(step 2\\), is kept$`));
     expect(readFileSync(file)).toEqual(before);
     expect(statSync(file).size).toBeGreaterThan(0);
+  });
+
+  it('an aborted signal stops after the current step with a checkpoint and no final validation', async () => {
+    const rt = await runtimeFor('cpu');
+    const dir = tmp();
+    const stop = new AbortController();
+    let validations = 0;
+    const r = await train({
+      ...base, rt, params: initParams(smallConfig, 7), optimizer: sgd(0.99), steps: 50, outDir: dir, checkpointEvery: 100, validateEvery: 100, signal: stop.signal,
+      validate: async () => ({ metrics: {}, score: validations++ }),
+      onStep: (s) => { if (s.step === 2) stop.abort(); },
+    });
+    expect(r).toMatchObject({ steps: 2, interrupted: true, checkpoint: join(dir, 'last.safetensors') });
+    expect(validations).toBe(0);
+    expect((await loadCheckpoint(r.checkpoint)).training!.step).toBe(2);
   });
 
   it('writes last.safetensors, best.safetensors and the validation log', async () => {
