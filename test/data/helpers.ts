@@ -19,7 +19,8 @@ export const tempDir = (): { dir: string; cleanup: () => void } => {
   return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
 };
 
-const chunk = (type: string, data: Uint8Array): Buffer => {
+/** One PNG chunk: length, type, data and a correct CRC. */
+export const chunk = (type: string, data: Uint8Array): Buffer => {
   const head = Buffer.alloc(8);
   head.writeUInt32BE(data.length, 0);
   head.write(type, 4, 'latin1');
@@ -85,7 +86,44 @@ export interface TiffPage {
   readonly photometric: number;
   /** Samples interleaved per pixel, row-major. */
   readonly values: readonly number[];
+  /** Compression tag (259). Default 1 (none). */
+  readonly compression?: number;
+  /**
+   * Strips (or tiles with `tile`) as stored, replacing the uncompressed `values` bytes
+   * (which still give the byte layout): e.g. PackBits- or Deflate-encoded, or cut short.
+   */
+  readonly segments?: readonly Uint8Array[];
+  /** Rows per strip (278). Default the height (one strip). */
+  readonly rowsPerStrip?: number;
+  /** Store `segments` as tiles of this size (tags 322–325) instead of strips. */
+  readonly tile?: { readonly width: number; readonly height: number };
 }
+
+/** The uncompressed bytes of a page's samples, in the given byte order. */
+export const sampleBytes = (p: TiffPage, littleEndian = true): Buffer => {
+  const bytes = p.bitsPerSample / 8;
+  const data = Buffer.alloc(p.values.length * bytes);
+  const u16 = (v: number, o: number): number => (littleEndian ? data.writeUInt16LE(v, o) : data.writeUInt16BE(v, o));
+  const u32 = (v: number, o: number): number => (littleEndian ? data.writeUInt32LE(v, o) : data.writeUInt32BE(v, o));
+  p.values.forEach((v, i) => {
+    const o = i * bytes;
+    if (p.sampleFormat === 3) (littleEndian ? data.writeFloatLE(v, o) : data.writeFloatBE(v, o));
+    else if (bytes === 1) (p.sampleFormat === 2 ? data.writeInt8(v, o) : data.writeUInt8(v, o));
+    else if (bytes === 2) (p.sampleFormat === 2 ? (littleEndian ? data.writeInt16LE(v, o) : data.writeInt16BE(v, o)) : u16(v, o));
+    else p.sampleFormat === 2 ? (littleEndian ? data.writeInt32LE(v, o) : data.writeInt32BE(v, o)) : u32(v, o);
+  });
+  return data;
+};
+
+/** PackBits encoding (TIFF compression 32773) of bytes, as literal runs of up to 128. */
+export const packBits = (bytes: Uint8Array): Buffer => {
+  const out: number[] = [];
+  for (let i = 0; i < bytes.length; i += 128) {
+    const run = bytes.subarray(i, i + 128);
+    out.push(run.length - 1, ...run);
+  }
+  return Buffer.from(out);
+};
 
 /** An uncompressed, single-strip-per-page TIFF (any byte order, any number of pages). */
 export const tiffBytes = (pages: readonly TiffPage[], littleEndian = true): Buffer => {
@@ -100,32 +138,39 @@ export const tiffBytes = (pages: readonly TiffPage[], littleEndian = true): Buff
   let linkAt = 4; // where the next IFD offset goes (absolute), starting with the header's
   const patches: [number, number][] = [];
   for (const p of pages) {
-    const bytes = p.bitsPerSample / 8;
-    const data = Buffer.alloc(p.values.length * bytes);
-    p.values.forEach((v, i) => {
-      const o = i * bytes;
-      if (p.sampleFormat === 3) (littleEndian ? data.writeFloatLE(v, o) : data.writeFloatBE(v, o));
-      else if (bytes === 1) (p.sampleFormat === 2 ? data.writeInt8(v, o) : data.writeUInt8(v, o));
-      else if (bytes === 2) (p.sampleFormat === 2 ? (littleEndian ? data.writeInt16LE(v, o) : data.writeInt16BE(v, o)) : u16(data, v, o));
-      else p.sampleFormat === 2 ? (littleEndian ? data.writeInt32LE(v, o) : data.writeInt32BE(v, o)) : u32(data, v, o);
-    });
-    const dataAt = pos;
-    chunks.push(data);
-    pos += data.length + (data.length % 2);
-    if (data.length % 2) chunks.push(Buffer.alloc(1));
+    const segments = p.segments ?? [sampleBytes(p, littleEndian)];
+    const segmentAt: number[] = [];
+    for (const data of segments) {
+      segmentAt.push(pos);
+      chunks.push(Buffer.from(data));
+      pos += data.length + (data.length % 2);
+      if (data.length % 2) chunks.push(Buffer.alloc(1));
+    }
     const spp = p.samplesPerPixel;
+    const counts = segments.map((d) => d.length);
+    const layout: [number, number, number[]][] = p.tile
+      ? [
+          [322, 4, [p.tile.width]],
+          [323, 4, [p.tile.height]],
+          [324, 4, segmentAt],
+          [325, 4, counts],
+        ]
+      : [
+          [273, 4, segmentAt],
+          [278, 4, [p.rowsPerStrip ?? p.height]],
+          [279, 4, counts],
+        ];
     const tags: [number, number, number[]][] = [
       [256, 4, [p.width]],
       [257, 4, [p.height]],
       [258, 3, Array(spp).fill(p.bitsPerSample)],
-      [259, 3, [1]],
+      [259, 3, [p.compression ?? 1]],
       [262, 3, [p.photometric]],
-      [273, 4, [dataAt]],
       [277, 3, [spp]],
-      [278, 4, [p.height]],
-      [279, 4, [data.length]],
       [339, 3, Array(spp).fill(p.sampleFormat)],
+      ...layout,
     ];
+    tags.sort((a, b) => a[0] - b[0]);
     const ifdAt = pos;
     const ifd = Buffer.alloc(2 + 12 * tags.length + 4);
     let extraAt = ifdAt + ifd.length;

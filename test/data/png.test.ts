@@ -1,11 +1,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DataError } from '../../src/data/errors.js';
 import { image } from '../../src/data/image.js';
 import { decodePng, encodePng, encodeRgbPng, readPng, writePng } from '../../src/data/png.js';
-import { pngBytes, put, tempDir } from './helpers.js';
+import { DEFAULT_MAX_PIXELS } from '../../src/data/limits.js';
+import { chunk, pngBytes, put, tempDir } from './helpers.js';
 
 const tmp = tempDir();
 afterAll(tmp.cleanup);
@@ -135,7 +137,7 @@ describe('bad PNG files', () => {
   it('a truncated file names the file', () => {
     const whole = encodePng(image(16, 16, 1, new Float32Array(256).fill(3)));
     const f = put(tmp.dir, 'bad/cut.png', whole.subarray(0, whole.length - 30));
-    expectDataError(() => readPng(f), 'bad/cut.png', 'cannot decode PNG');
+    expectDataError(() => readPng(f), 'bad/cut.png', 'truncated');
   });
 
   it('an unsupported bit depth is named', () => {
@@ -150,5 +152,107 @@ describe('bad PNG files', () => {
 
   it('a missing file is a DataError naming it', () => {
     expectDataError(() => readPng(path.join(tmp.dir, 'nope.png')), 'nope.png', 'cannot read');
+  });
+});
+
+/** A PNG from an IHDR and a zlib payload for IDAT, every CRC right: only the image data is wrong. */
+const pngWithData = (width: number, height: number, raw: Uint8Array, opts: { readonly zlibBytes?: Uint8Array } = {}): Buffer => {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8; // 8-bit grey
+  return Buffer.concat([
+    Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', opts.zlibBytes ?? zlib.deflateSync(raw)),
+    chunk('IEND', new Uint8Array(0)),
+  ]);
+};
+
+/** Filtered rows (filter byte 0) of an 8-bit grey image with value v everywhere. */
+const rows = (width: number, height: number, v: number): Buffer => {
+  const b = Buffer.alloc(height * (width + 1), v);
+  for (let y = 0; y < height; y++) b[y * (width + 1)] = 0;
+  return b;
+};
+
+const errorOf = (f: () => unknown): Error => {
+  try {
+    f();
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error('expected an error');
+};
+
+describe('damaged PNGs are refused (issue 18), never decoded into other pixels', () => {
+  it('an IDAT stream too short for the header: was accepted with rows from leftover buffer bytes', () => {
+    const bytes = pngWithData(8, 4, rows(8, 2, 7)); // 2 of the 4 rows the header promises
+    const err = errorOf(() => decodePng(bytes, 'data/short.png'));
+    expect(err).toBeInstanceOf(DataError);
+    expect(err.message).toBe('data/short.png: truncated image data: 18 of 36 bytes');
+  });
+
+  it('a zlib stream cut short (no end, no Adler-32) says how much of the data is there', () => {
+    const whole = zlib.deflateSync(rows(64, 64, 3), { level: 0 }); // stored: bytes come out as they go in
+    const bytes = pngWithData(64, 64, new Uint8Array(0), { zlibBytes: whole.subarray(0, 1000) });
+    expect(errorOf(() => decodePng(bytes, 'cut.png')).message).toMatch(/^cut\.png: truncated image data: \d+ of 4160 bytes \(the zlib stream ends early\)$/);
+  });
+
+  it('more image data than the header needs', () => {
+    const err = errorOf(() => decodePng(pngWithData(8, 2, rows(8, 3, 1)), 'long.png'));
+    expect(err.message).toBe('long.png: too much image data: more than the 18 bytes 8×2 needs (damaged file)');
+  });
+
+  it('an invalid row filter byte is named with its row', () => {
+    const raw = rows(4, 3, 9);
+    raw[5] = 7; // row 1's filter type
+    expect(errorOf(() => decodePng(pngWithData(4, 3, raw), 'f.png')).message).toBe('f.png: invalid filter type 7 at the start of row 1; expected 0–4 (damaged file)');
+  });
+
+  it('a truncated file names the file and the chunk, not pngjs\'s "read requests waiting on finished stream"', () => {
+    const whole = encodePng(image(32, 32, 1, Float32Array.from({ length: 1024 }, (_, i) => i % 251)));
+    for (const cut of [whole.length - 1, whole.length - 12, whole.length - 20, 40, 12]) {
+      const err = errorOf(() => decodePng(whole.subarray(0, cut), '/data/images/cells.png'));
+      expect(err).toBeInstanceOf(DataError);
+      expect(err.message).toMatch(/^images\/cells\.png: truncated: /);
+      expect(err.message).not.toMatch(/read requests/);
+      expect((err as DataError).file).toBe('/data/images/cells.png');
+    }
+  });
+
+  it('a flipped byte anywhere in a chunk is a CRC mismatch naming the chunk', () => {
+    const whole = encodePng(image(8, 8, 1, new Float32Array(64).fill(100)));
+    const idat = whole.indexOf('IDAT', 0, 'latin1');
+    const bad = Buffer.from(whole);
+    bad[idat + 6] = bad[idat + 6]! ^ 0x10;
+    expect(errorOf(() => decodePng(bad, 'x.png')).message).toMatch(/^x\.png: CRC mismatch in chunk IDAT at byte 33 \(stored 0x[0-9a-f]{8}, computed 0x[0-9a-f]{8}\): the file is damaged$/);
+  });
+});
+
+describe('absurd sizes are refused from the header, before anything is inflated (issue 18)', () => {
+  const claiming = (width: number, height: number): Buffer => pngWithData(width, height, new Uint8Array(0), { zlibBytes: zlib.deflateSync(rows(16, 16, 0)) });
+
+  it('a 1 KB PNG claiming 30000×30000 (took 4.2 GB and over 30 s) fails at once', () => {
+    const bytes = claiming(30000, 30000);
+    expect(bytes.length).toBeLessThan(1024);
+    const t0 = performance.now();
+    const err = errorOf(() => decodePng(bytes, 'bomb.png'));
+    expect(performance.now() - t0).toBeLessThan(500);
+    expect(err).toBeInstanceOf(DataError);
+    expect(err.message).toBe(
+      'bomb.png: 30000×30000 = 900000000 pixels exceeds the limit of 268435456 (2^28, the default) pixels (a damaged header or a decompression bomb?); pass a larger maxPixels to read it',
+    );
+  });
+
+  it('100000×100000 (was Node\'s "size out of range") is the same DataError', () => {
+    expect(errorOf(() => decodePng(claiming(100000, 100000), 'huge.png')).message).toMatch(/^huge\.png: 100000×100000 = 10000000000 pixels exceeds the limit/);
+    expect(DEFAULT_MAX_PIXELS).toBe(2 ** 28);
+  });
+
+  it('maxPixels lowers or raises the limit', () => {
+    const bytes = encodePng(image(20, 20, 1, new Float32Array(400)));
+    expect(errorOf(() => decodePng(bytes, 'a.png', { maxPixels: 399 })).message).toMatch(/^a\.png: 20×20 = 400 pixels exceeds the limit of 399 pixels/);
+    expect(decodePng(bytes, 'a.png', { maxPixels: 400 }).image.width).toBe(20);
   });
 });
