@@ -1,6 +1,11 @@
 /**
  * Reading any supported image file by its extension: `.png` through pngjs, `.tif`/`.tiff`
- * through utif2 (first page unless `page` is given). Extensions are matched ignoring case.
+ * through utif2 (a multi-page TIFF needs `page`: unet-ts reads one page per image and
+ * will not silently pick the first). Extensions are matched ignoring case.
+ *
+ * Nothing broken gets through: a truncated or damaged file, a size over `maxPixels`
+ * (default `DEFAULT_MAX_PIXELS`, 2^28, checked on the header before decoding) or a NaN /
+ * ±Infinity pixel is a DataError naming the file (see png.ts, tiff.ts).
  * Bytes already in memory (an upload, a fetch) are decoded by `decodeImage`, which tells
  * PNG from TIFF by the file signature instead.
  *
@@ -13,6 +18,8 @@ import { DataError, shortName } from './errors.js';
 import { maxValue, normalize, type Image, type NormalizeMode, type RawImage } from './image.js';
 import { decodePng, readPng } from './png.js';
 import { decodeTiff, readTiff } from './tiff.js';
+
+export { DEFAULT_MAX_PIXELS } from './limits.js';
 
 /**
  * File extensions `readImageFile` understands (lower case, with the dot).
@@ -30,8 +37,10 @@ export interface ImageFileOptions {
   readonly grey?: boolean;
   /** PNG palette images: return indices instead of colours (for indexed label images). */
   readonly paletteIndex?: boolean;
-  /** TIFF page. Default 0. */
+  /** TIFF page. Required for a multi-page TIFF; a single-page one needs none. */
   readonly page?: number;
+  /** Largest width × height accepted, checked on the header before decoding. Default `DEFAULT_MAX_PIXELS` (2^28). */
+  readonly maxPixels?: number;
 }
 
 /**
@@ -94,8 +103,7 @@ const decodeImageBytes = (bytes: Uint8Array, opts: ImageFileOptions & { readonly
 /**
  * Decodes a PNG or TIFF image held in memory (a `Buffer` from `fs.readFile`, an upload, a
  * fetch) and normalises it exactly as `readImage` does a file: the format comes from the
- * bytes' signature, `normalize` defaults to 'per-image', TIFFs give their first page unless
- * `page` is given. `name` (default `'<buffer>'`) names the source in error messages.
+ * bytes' signature, `normalize` defaults to 'per-image', a multi-page TIFF needs `page`. `name` (default `'<buffer>'`) names the source in error messages.
  * Throws a DataError for bytes that are neither PNG nor TIFF, or a bad or unsupported image.
  *
  * @example

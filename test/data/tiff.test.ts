@@ -1,7 +1,8 @@
+import * as zlib from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DataError } from '../../src/data/errors.js';
 import { decodeTiff, decodeTiffPages, readTiff, readTiffPages } from '../../src/data/tiff.js';
-import { put, tempDir, tiffBytes, type TiffPage } from './helpers.js';
+import { packBits, put, sampleBytes, tempDir, tiffBytes, type TiffPage } from './helpers.js';
 
 const tmp = tempDir();
 afterAll(tmp.cleanup);
@@ -107,3 +108,78 @@ function truncatedPixels(whole: Buffer): Buffer {
   }
   return out;
 }
+
+describe('issue 18: damaged, huge, multi-page and non-finite TIFFs', () => {
+  const errorOf = (f: () => unknown): Error => {
+    try {
+      f();
+    } catch (e) {
+      return e as Error;
+    }
+    throw new Error('expected an error');
+  };
+  const values = Array.from({ length: 24 }, (_, i) => 10 * i);
+  const page8 = (over: Partial<TiffPage> = {}): TiffPage => ({ ...grey(8, 1, values, 6), ...over });
+  const raw = sampleBytes(page8());
+
+  it('PackBits, Deflate and tiled pages decode to the stored values', () => {
+    expect(Array.from(decodeTiff(tiffBytes([page8({ compression: 32773, segments: [packBits(raw)] })])).image.data)).toEqual(values);
+    expect(Array.from(decodeTiff(tiffBytes([page8({ compression: 8, segments: [zlib.deflateSync(raw)] })])).image.data)).toEqual(values);
+    // two strips of 3 and 1 rows
+    const strips = [packBits(raw.subarray(0, 18)), packBits(raw.subarray(18))];
+    expect(Array.from(decodeTiff(tiffBytes([page8({ compression: 32773, rowsPerStrip: 3, segments: strips })])).image.data)).toEqual(values);
+    // 6×4 in 4×4 tiles: the right tile is padded to 4 columns
+    const tile = (x0: number): Uint8Array => Uint8Array.from({ length: 16 }, (_, k) => (x0 + (k % 4) < 6 ? raw[Math.floor(k / 4) * 6 + x0 + (k % 4)]! : 0));
+    expect(Array.from(decodeTiff(tiffBytes([page8({ tile: { width: 4, height: 4 }, segments: [tile(0), tile(4)] })])).image.data)).toEqual(values);
+  });
+
+  it('a cut PackBits strip (was decoded with zeros for the missing rows) is a DataError saying how much decodes', () => {
+    const cut = packBits(raw).subarray(0, 13); // the run header and 12 of 24 bytes
+    const err = errorOf(() => decodeTiff(tiffBytes([page8({ compression: 32773, segments: [cut] })]), '/data/cut.tif'));
+    expect(err).toBeInstanceOf(DataError);
+    expect(err.message).toBe('data/cut.tif page 0: strip 0: truncated: decodes to 12 of 24 bytes (PackBits data cut short or damaged)');
+  });
+
+  it('a cut or damaged Deflate strip is a DataError (utif2 dropped it or skipped the checksum)', () => {
+    const z = zlib.deflateSync(raw);
+    expect(errorOf(() => decodeTiff(tiffBytes([page8({ compression: 8, segments: [z.subarray(0, z.length - 5)] })]), 'z.tif')).message).toMatch(
+      /^z\.tif page 0: strip 0: damaged Deflate data \(unexpected end of file\); expected 24 bytes$/,
+    );
+    const long = zlib.deflateSync(Buffer.concat([raw, raw]));
+    expect(errorOf(() => decodeTiff(tiffBytes([page8({ compression: 8, segments: [long] })]), 'z.tif')).message).toMatch(/^z\.tif page 0: strip 0: damaged Deflate data/);
+  });
+
+  it('a missing strip is named', () => {
+    const one = [packBits(raw.subarray(0, 18))];
+    expect(errorOf(() => decodeTiff(tiffBytes([page8({ compression: 32773, rowsPerStrip: 3, segments: one })]), 's.tif')).message).toMatch(/^s\.tif page 0: strip 1: no offset/);
+  });
+
+  it('a size over maxPixels is refused from the IFD, before any pixel is decoded', () => {
+    const huge = tiffBytes([{ ...page8(), width: 100000, height: 100000 }]);
+    const t0 = performance.now();
+    const err = errorOf(() => decodeTiff(huge, 'huge.tif'));
+    expect(performance.now() - t0).toBeLessThan(500);
+    expect(err).toBeInstanceOf(DataError);
+    expect(err.message).toMatch(/^huge\.tif page 0: 100000×100000 = 10000000000 pixels exceeds the limit of 268435456 \(2\^28, the default\) pixels/);
+    expect(errorOf(() => decodeTiff(tiffBytes([page8()]), 'a.tif', { maxPixels: 23 })).message).toMatch(/^a\.tif page 0: 6×4 = 24 pixels exceeds the limit of 23 pixels/);
+    expect(decodeTiff(tiffBytes([page8()]), 'a.tif', { maxPixels: 24 }).image.width).toBe(6);
+  });
+
+  it('a multi-page TIFF read as one image must say which page (it silently gave page 0)', () => {
+    const file = put(tmp.dir, 'stack3.tif', tiffBytes([page8(), page8(), page8()]));
+    const err = errorOf(() => readTiff(file));
+    expect(err).toBeInstanceOf(DataError);
+    expect(err.message).toMatch(/stack3\.tif: TIFF has 3 pages; unet-ts reads one page per image: choose one with the page option \(0…2; on the command line --page N\)/);
+    expect(readTiff(file, { page: 0 }).image.width).toBe(6);
+    expect(readTiffPages(file)).toHaveLength(3);
+    expect(readTiff(put(tmp.dir, 'single.tif', tiffBytes([page8()]))).image.width).toBe(6);
+  });
+
+  it.each([NaN, Infinity, -Infinity])('a float pixel %s is a DataError naming its coordinate (segment wrote all-zero probabilities)', (bad) => {
+    const v = [0.5, 1, 2, 3, 4, 5];
+    v[4] = bad; // x = 1, y = 1 of 3×2
+    const err = errorOf(() => decodeTiffPages(tiffBytes([grey(32, 3, [1, 2, 3, 4, 5, 6]), grey(32, 3, v)], false), '/d/float.tif'));
+    expect(err).toBeInstanceOf(DataError);
+    expect(err.message).toBe(`d/float.tif page 1: pixel (x=1, y=1, channel 0) is ${bad}; expected finite values`);
+  });
+});
