@@ -11,7 +11,9 @@
  *
  * Written files: tensors in name order, header padded with spaces so the data starts at a
  * multiple of 8 (as the reference writer does). Reading validates everything and returns a
- * `CheckpointError` naming the file and the problem; decoded tensors own fresh buffers.
+ * `CheckpointError` naming the file and the problem; decoded tensors own fresh buffers and
+ * hold only finite values. The format has no checksum: a damaged byte that keeps the file
+ * well formed and the value finite cannot be detected.
  *
  * @example
  * const bytes = encodeSafetensors({ 'conv.bias': { shape: [2], data: new Float32Array([1, 2]) } }, { epoch: '3' });
@@ -174,7 +176,8 @@ const floats = (bytes: Uint8Array, begin: number, end: number): Float32Array => 
  * Reads safetensors bytes; Left with a CheckpointError naming `fileName` and the problem:
  * truncated file, header length beyond the file, header not UTF-8 / JSON / an object,
  * malformed entries, a dtype other than F32, offsets reversed / out of range / not
- * shape × 4 bytes, overlapping tensors, or bytes of the data section no tensor covers.
+ * shape × 4 bytes, overlapping tensors, bytes of the data section no tensor covers, or a
+ * NaN / ±Infinity value (named with its tensor and index).
  *
  * @example
  * decodeSafetensors(new Uint8Array(3), 'x.safetensors');
@@ -195,9 +198,16 @@ export const decodeSafetensors = (bytes: Uint8Array, fileName: string): E.Either
     ),
     E.chain((text) => E.tryCatch(() => JSON.parse(text) as unknown, (e) => fail(`header is not valid JSON: ${e instanceof Error ? e.message : String(e)}`))),
     E.chain((header) => pipe(checkHeader(header, bytes.length - headerEnd), E.mapLeft(fail))),
-    E.map(({ entries, metadata }) => ({
-      tensors: new Map(entries.map((e) => [e.name, { shape: e.shape, data: floats(bytes, headerEnd + e.begin, headerEnd + e.end) }] as const)),
-      metadata,
-    })),
+    E.chain(({ entries, metadata }) => {
+      const tensors = new Map<string, NamedTensor>();
+      for (const e of entries) {
+        const data = floats(bytes, headerEnd + e.begin, headerEnd + e.end);
+        // a NaN or ±Infinity weight (a diverged run, a damaged byte) makes every output NaN
+        const i = data.findIndex((v) => !Number.isFinite(v));
+        if (i >= 0) return E.left(fail(`tensor '${e.name}' (shape ${showShape(e.shape)}): value ${data[i]} at index ${i}; expected finite weights (a diverged training run or a damaged file)`));
+        tensors.set(e.name, { shape: e.shape, data });
+      }
+      return E.right({ tensors, metadata });
+    }),
   );
 };

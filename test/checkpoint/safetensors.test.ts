@@ -59,11 +59,11 @@ describe('decodeSafetensors', () => {
     .array(fc.integer({ min: 0, max: 4 }), { maxLength: 4 })
     .chain((shape) =>
       fc
-        .array(fc.float(), { minLength: shape.reduce((a, b) => a * b, 1), maxLength: shape.reduce((a, b) => a * b, 1) })
+        .array(fc.float({ noDefaultInfinity: true, noNaN: true }), { minLength: shape.reduce((a, b) => a * b, 1), maxLength: shape.reduce((a, b) => a * b, 1) })
         .map((values): NamedTensor => ({ shape, data: Float32Array.from(values) })),
     );
 
-  it('round-trips random tensors (any rank, NaN and −0 bit-exact) and metadata', () => {
+  it('round-trips random tensors (any rank, finite values and −0 bit-exact) and metadata', () => {
     fc.assert(
       fc.property(fc.dictionary(name, tensor, { maxKeys: 5 }), fc.dictionary(fc.string(), fc.string(), { maxKeys: 3 }), (tensors, metadata) => {
         const bytes = encodeSafetensors(tensors, metadata);
@@ -79,6 +79,18 @@ describe('decodeSafetensors', () => {
       }),
       { numRuns: 60 },
     );
+  });
+
+  it('rejects a NaN or ±Infinity value, naming the tensor, its shape and the index (issue 18: never NaN as an answer)', () => {
+    for (const bad of [NaN, Infinity, -Infinity]) {
+      const bytes = encodeSafetensors({ a: { shape: [2], data: Float32Array.of(1, 2) }, w: { shape: [2, 2], data: Float32Array.of(0, 1, bad, 3) } });
+      const r = decodeSafetensors(bytes, 'diverged.safetensors');
+      expect(E.isLeft(r)).toBe(true);
+      if (E.isLeft(r)) {
+        expect(r.left).toBeInstanceOf(CheckpointError);
+        expect(r.left.message).toBe(`diverged.safetensors: tensor 'w' (shape [2, 2]): value ${bad} at index 2; expected finite weights (a diverged training run or a damaged file)`);
+      }
+    }
   });
 
   it('copies: decoded tensors do not alias the file bytes', () => {
