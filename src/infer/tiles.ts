@@ -25,6 +25,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { inferenceCtx } from '../autodiff/tape.js';
 import type { Image } from '../data/image.js';
+import { describeNonFinite, firstNonFinite } from '../data/limits.js';
 import { mirrorIndex } from '../data/mirror.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { UNetConfig } from '../unet/config.js';
@@ -160,15 +161,38 @@ const argmaxAt = (maps: readonly Float32Array[], i: number): number => {
 };
 
 /**
+ * Checks an in-memory image at the boundary of `segmentImage`: a positive integer size,
+ * data of exactly width × height × channels values, every one finite. An `Image` built by
+ * hand (not by readImage / decodeImage, which check this) can break any of these, and one
+ * NaN or ±Infinity pixel spreads through every convolution of its tiles: the softmax gives
+ * NaN and the labels all-zero, a wrong answer instead of an error. One pass over the data.
+ */
+const checkImage = (img: Image): void => {
+  const { width, height, channels, data } = img;
+  const dims = [width, height, channels];
+  if (!dims.every((d) => Number.isSafeInteger(d) && d >= 1)) {
+    throw new InferenceError(`segmentImage: image size ${width}×${height}×${channels} (width × height × channels); expected positive integers`);
+  }
+  if (!(data instanceof Float32Array) || data.length !== width * height * channels) {
+    const got = data instanceof Float32Array ? `${data.length} values` : `data that is not a Float32Array`;
+    throw new InferenceError(`segmentImage: the image has ${got}; expected ${width * height * channels} (width ${width} × height ${height} × channels ${channels})`);
+  }
+  const bad = firstNonFinite(data, width, height);
+  if (bad !== undefined) throw new InferenceError(`segmentImage: image ${describeNonFinite(bad)}; expected finite values`);
+};
+
+/**
  * Segments an image of any size by overlap-tile inference (see the module comment).
- * Throws an InferenceError for an invalid tile size (naming the nearest valid ones) or an
- * image whose channel count differs from the model's.
+ * Throws an InferenceError for an image that is not well formed (size, data length, a
+ * NaN or ±Infinity pixel: named with its coordinate), an invalid tile size (naming the
+ * nearest valid ones) or an image whose channel count differs from the model's.
  *
  * @example
  * const seg = await segmentImage(rt, model, img, { tile: 252, onTile: (p) => console.log(p.done, p.total) });
  * seg.labels; // Uint8Array, img.width × img.height
  */
 export const segmentImage = async (rt: Runtime, model: Model, img: Image, opts: SegmentOptions = {}): Promise<Segmentation> => {
+  checkImage(img);
   const cfg = model.config;
   if (img.channels !== cfg.inChannels) {
     throw new InferenceError(`segmentImage: the image has ${img.channels} channel(s), the model expects ${cfg.inChannels} (inChannels)`);

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { DataError } from '../../src/data/errors.js';
 import { image } from '../../src/data/image.js';
-import { decodeImage, isImageFile, readImage, readImageFile } from '../../src/data/image-file.js';
+import { DEFAULT_MAX_PIXELS, decodeImage, isImageFile, readImage, readImageFile } from '../../src/data/image-file.js';
 import { encodePng } from '../../src/data/png.js';
 import { pngBytes, put, tempDir, tiffBytes } from './helpers.js';
 
@@ -88,5 +88,29 @@ describe('decodeImage', () => {
     expect(() => decodeImage(png16.subarray(0, 20), { name: 'cut.png' })).toThrow(/^cut\.png: truncated: chunk IHDR at byte 8 declares 13 bytes of data, but the file ends after 20 bytes/);
     expect(() => decodeImage(tifLE.subarray(0, 12), { name: 'cut.tif' })).toThrow(/^cut\.tif: /);
     expect(() => decodeImage(tifLE.subarray(0, 12), { name: 'cut.tif' })).toThrow(DataError);
+  });
+});
+
+describe('issue 18: readImage / decodeImage never return NaN and never decode a bomb', () => {
+  const floatTiff = (v: number): Buffer =>
+    tiffBytes([{ width: 2, height: 2, bitsPerSample: 32, sampleFormat: 3, samplesPerPixel: 1, photometric: 1, values: [0.5, 1.5, 2.5, v] }]);
+
+  it('a NaN or ±Infinity pixel is a DataError naming the source and the first bad coordinate', () => {
+    for (const bad of [NaN, Infinity, -Infinity]) {
+      const file = put(tmp.dir, 'nan.tif', floatTiff(bad));
+      expect(() => readImage(file)).toThrow(DataError);
+      expect(() => readImage(file)).toThrow(`nan.tif page 0: pixel (x=1, y=1, channel 0) is ${bad}; expected finite values`);
+      expect(() => decodeImage(floatTiff(bad), { name: 'upload.tif', normalize: 'none' })).toThrow(`upload.tif page 0: pixel (x=1, y=1, channel 0) is ${bad}`);
+    }
+    expect(Array.from(decodeImage(floatTiff(3.5), { normalize: 'none' }).data)).toEqual([0.5, 1.5, 2.5, 3.5]);
+  });
+
+  it('maxPixels passes through readImage and decodeImage (default DEFAULT_MAX_PIXELS)', () => {
+    const png = encodePng(image(4, 4, 1, new Float32Array(16)));
+    const file = put(tmp.dir, 'sixteen.png', png);
+    expect(() => readImage(file, { maxPixels: 15 })).toThrow(/sixteen\.png: 4×4 = 16 pixels exceeds the limit of 15 pixels/);
+    expect(() => decodeImage(floatTiff(1), { maxPixels: 3 })).toThrow(/<buffer> page 0: 2×2 = 4 pixels exceeds the limit of 3 pixels/);
+    expect(readImage(file, { maxPixels: 16 }).width).toBe(4);
+    expect(DEFAULT_MAX_PIXELS).toBe(268435456);
   });
 });

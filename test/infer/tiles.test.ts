@@ -123,6 +123,31 @@ describe('segmentImage: overlap-tile inference equals one whole-image run (paper
   });
 });
 
+describe('segmentImage checks an in-memory image once, at the boundary (issue 18)', () => {
+  it('a NaN or ±Infinity pixel (gave all-zero probabilities) is an InferenceError naming the first bad coordinate', async () => {
+    const rt = await runtimeFor('cpu');
+    const model = randomModel({ depth: 2, base: 2, tile: 60, inChannels: 2 }, 3);
+    for (const bad of [NaN, Infinity, -Infinity]) {
+      const img = randomImage(5, 4, 2, 1);
+      img.data[20 + 3 * 5 + 1] = bad; // channel 1, y 3, x 1
+      img.data[20 + 2 * 5 + 3] = bad; // channel 1, y 2, x 3: the first in data order
+      const err = await segmentImage(rt, model, img).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(InferenceError);
+      expect((err as Error).message).toBe(`segmentImage: image pixel (x=3, y=2, channel 1) is ${bad}; expected finite values`);
+    }
+  });
+
+  it('data whose length is not width × height × channels, or a bad size, is an InferenceError', async () => {
+    const rt = await runtimeFor('cpu');
+    const model = randomModel({ depth: 2, base: 2, tile: 60 }, 3);
+    const short = { width: 4, height: 3, channels: 1, data: new Float32Array(11) };
+    await expect(segmentImage(rt, model, short)).rejects.toThrow('segmentImage: the image has 11 values; expected 12 (width 4 × height 3 × channels 1)');
+    await expect(segmentImage(rt, model, short)).rejects.toBeInstanceOf(InferenceError);
+    const zero = { width: 0, height: 3, channels: 1, data: new Float32Array(0) };
+    await expect(segmentImage(rt, model, zero)).rejects.toThrow('segmentImage: image size 0×3×1 (width × height × channels); expected positive integers');
+  });
+});
+
 describe('test-time augmentation over the 8 dihedral transforms', () => {
   it('is equivariant: transforming the input transforms the output (plain inference is not)', async () => {
     const rt = await runtimeFor('cpu');
