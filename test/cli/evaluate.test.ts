@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { UsageError } from '../../src/cli/args.js';
 import { evaluate } from '../../src/cli/commands/evaluate.js';
 import { image } from '../../src/data/image.js';
 import { readImage } from '../../src/data/image-file.js';
@@ -93,5 +94,30 @@ describe('unet-ts evaluate', () => {
     await expect(run(['--model', modelFile, '--images', sub('images'), '--labels', sub('nolabels'), '--backend', 'cpu'])).rejects.toThrow('labels folder');
     await expect(run(['--model', modelFile, '--images', sub('images'), '--labels', sub('labels'), '--tile', '61'])).rejects.toThrow('nearest valid sizes: 60 or 64');
     await expect(run(['--model', modelFile, '--images', sub('images')])).rejects.toThrow('evaluate: --labels is required');
+  });
+
+  it('bad flag values are UsageErrors (exit 2) naming the flag, the value and what was expected', async () => {
+    const base = ['--model', modelFile, '--images', sub('images'), '--labels', sub('labels')];
+    const usage = async (argv: readonly string[], message: string | RegExp): Promise<void> => {
+      const e = await run(argv).then(
+        () => undefined,
+        (x: unknown) => x,
+      );
+      expect(e).toBeInstanceOf(UsageError);
+      if (typeof message === 'string') expect((e as Error).message).toBe(message);
+      else expect((e as Error).message).toMatch(message);
+    };
+    await usage([...base, '--tile', '61'], /^evaluate: --tile 61: .*nearest valid sizes: 60 or 64$/);
+    // the largest image is 40×33: one tile of 80 covers it (depth 2: output 80 − 2·20 = stride 40); at most 84
+    await usage([...base, '--tile', '10004'], /^evaluate: --tile 10004 is far larger than the largest image \(.*a\.png, 40×33\): tile 80 already covers it in one tile; expected at most 84$/);
+    await usage([...base, '--backend', 'nosuch'], 'evaluate: --backend nosuch: unknown backend; expected one of webgpu, headlessgl, webasm, cpu or auto');
+    await usage([...base, '--val-fraction', '1.5'], 'evaluate: --val-fraction 1.5: expected a number > 0 and < 1');
+    await usage([...base, '--val-fraction', '-0.5'], 'evaluate: --val-fraction -0.5: expected a number > 0 and < 1');
+    await usage([...base, '--val-fraction', '0.5', '--seed', '-1'], 'evaluate: --seed -1: expected a number ≥ 0 and ≤ 4294967295');
+    await usage([...base, '--names', 'a,,b'], 'evaluate: --names a,,b: an empty name; expected comma-separated image stems');
+    await usage([...base, '--json', sub('images')], `evaluate: --json ${sub('images')} is a folder; expected a file name to write`);
+    const file = sub('a-file');
+    fs.writeFileSync(file, 'x');
+    await usage([...base, '--backend', 'cpu', '--out', file], `evaluate: --out ${file} is an existing file; expected a folder (existing or to be created)`);
   });
 });

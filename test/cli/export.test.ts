@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportModel } from '../../src/cli/commands/export.js';
@@ -36,6 +36,17 @@ describe('export', () => {
     for (const [k, v] of Object.entries(params)) expect(m.params[k]!.data).toEqual(v.data);
     expect(statSync(to).size).toBeLessThan(statSync(from).size / 2);
     expect(out.join('\n')).toMatch(/120,690 parameters, trained 7 steps/);
+  });
+
+  it('--out that is a folder, or under a file, is a clear UsageError (exit 2)', async () => {
+    const e = await exportModel.run(['--model', join(dir, 'x.safetensors'), '--out', dir]).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(UsageError);
+    expect((e as Error).message).toBe(`export: --out ${dir} is a folder; expected a file name to write`);
+    const file = join(dir, 'plain-file');
+    writeFileSync(file, 'x');
+    await expect(exportModel.run(['--model', join(dir, 'x.safetensors'), '--out', join(file, 'm.safetensors')])).rejects.toThrow(
+      new UsageError(`export: --out ${join(file, 'm.safetensors')}: ${file} is a file, not a folder`),
+    );
   });
 
   it('names the missing flag', async () => {

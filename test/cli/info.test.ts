@@ -56,14 +56,14 @@ describe('info', () => {
     expect(text).toContain('valid tiles near 188: 204');
   });
 
-  it('an invalid tile prints one error line naming the nearest valid sizes and returns 1', async () => {
-    expect(await info.run(['--preset', 'tiny', '--tile', '1'])).toBe(1);
+  it('an invalid tile is a UsageError (exit 2) naming the flag and the nearest valid sizes', async () => {
+    await expect(info.run(['--preset', 'tiny', '--tile', '1'])).rejects.toThrow(UsageError);
+    await expect(info.run(['--preset', 'tiny', '--tile', '1'])).rejects.toThrow(/^info: --tile 1: unet: tile size 1 is not valid for depth 3 .*92 \(the smallest valid size\)$/);
+    await expect(info.run(['--tile', '570'])).rejects.toThrow(/^info: --tile 570: .*556 or 572$/);
+    await expect(info.run(['--preset', 'tiny', '--tile', '573'])).rejects.toThrow(/nearest valid sizes: 572 or 580$/);
+    await expect(info.run(['--tile', '-4'])).rejects.toThrow(new UsageError('info: --tile -4: expected a number ≥ 1 and ≤ 65536'));
+    await expect(info.run(['--tile', '100000'])).rejects.toThrow(new UsageError('info: --tile 100000: expected a number ≥ 1 and ≤ 65536'));
     expect(out).toEqual([]);
-    expect(err).toHaveLength(1);
-    expect(err[0]).toMatch(/^unet-ts: unet: tile size 1 is not valid for depth 3 .*92 \(the smallest valid size\)$/);
-    err = [];
-    expect(await info.run(['--tile', '570'])).toBe(1);
-    expect(err[0]).toMatch(/556 or 572$/);
   });
 
   it('bad usage is a UsageError naming the problem', async () => {

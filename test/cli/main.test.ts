@@ -30,6 +30,12 @@ const CASES = {
   unknownFlag: ['info', '--bogus'],
   paper: ['info', '--preset', 'paper'],
   badTile: ['info', '--tile', '570'],
+  // issue 18: every usage error exits 2 (these exited 1), a data error 1
+  tile573: ['info', '--preset', 'tiny', '--tile', '573'],
+  noInputs: ['segment', '--model', 'model.safetensors', '--out', 'out'],
+  noSuchBackend: ['check', '--backend', 'nosuch'],
+  negativeSteps: ['bench', '--steps', '-1'],
+  missingModel: ['segment', '--model', 'no-such-model.safetensors', '--out', 'out', 'x.png'],
 } as const satisfies Record<string, readonly string[]>;
 
 const results = {} as Record<keyof typeof CASES, Result>;
@@ -87,12 +93,32 @@ describe('unet-ts info', () => {
     expect(r.stdout).toMatch(/^out +conv 1×1 +\[1, 2, 388, 388\] +130$/m);
   });
 
-  it('--tile 570 exits 1 with one line naming the nearest valid sizes 556 and 572', () => {
+  it('--tile 570 exits 2 with one line naming the nearest valid sizes 556 and 572', () => {
     const r = results.badTile;
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     const l = lines(r.stderr);
     expect(l).toHaveLength(1);
-    expect(l[0]).toMatch(/^unet-ts: .*tile size 570 is not valid.*556 or 572$/);
+    expect(l[0]).toMatch(/^unet-ts: info: --tile 570: .*tile size 570 is not valid.*556 or 572$/);
+  });
+});
+
+describe('exit codes (README: bad usage 2, bad data 1)', () => {
+  const oneLine = (r: Result, code: number, re: RegExp): void => {
+    expect(r.code).toBe(code);
+    expect(r.stdout).toBe('');
+    const l = lines(r.stderr);
+    expect(l).toHaveLength(1);
+    expect(l[0]).toMatch(re);
+  };
+  it('an invalid tile, no inputs, an unknown backend, a negative count: exit 2, one line naming the flag', () => {
+    oneLine(results.tile573, 2, /^unet-ts: info: --tile 573: .*nearest valid sizes: 572 or 580$/);
+    oneLine(results.noInputs, 2, /^unet-ts: segment: no input images/);
+    oneLine(results.noSuchBackend, 2, /^unet-ts: check: --backend nosuch: unknown backend; expected one of webgpu, headlessgl, webasm, cpu or auto$/);
+    // `--steps -1` reaches the range check instead of parseArgs' "argument is ambiguous"
+    oneLine(results.negativeSteps, 2, /^unet-ts: bench: --steps -1: expected a number ≥ 0 and ≤ 100000$/);
+  });
+  it('a missing model file is a data error: exit 1, one line naming the file', () => {
+    oneLine(results.missingModel, 1, /^unet-ts: model file no-such-model\.safetensors does not exist$/);
   });
 });

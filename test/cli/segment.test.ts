@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { UsageError } from '../../src/cli/args.js';
 import { segment } from '../../src/cli/commands/segment.js';
 import { image } from '../../src/data/image.js';
 import { readImage } from '../../src/data/image-file.js';
@@ -75,7 +76,7 @@ describe('unet-ts segment', () => {
     await expect(run(['--model', modelFile, ...base, rgb])).rejects.toThrow(
       'rgb.png: the image has 3 channels, the model expects 1 (inChannels) (use --grey to convert RGB to grey)',
     );
-    await expect(run(['--model', modelFile, ...base, '--tile', '62', grey])).rejects.toThrow('--tile: unet: tile size 62 is not valid for depth 2 (valid padding)');
+    await expect(run(['--model', modelFile, ...base, '--tile', '62', grey])).rejects.toThrow('segment: --tile 62: unet: tile size 62 is not valid for depth 2 (valid padding)');
     await expect(run(['--model', modelFile, ...base, '--tile', '62', grey])).rejects.toThrow('nearest valid sizes: 60 or 64');
     const broken = path.join(dir, 'broken.png');
     fs.writeFileSync(broken, 'not a png');
@@ -84,6 +85,31 @@ describe('unet-ts segment', () => {
     await expect(run(['--model', grey, ...base, grey])).rejects.toThrow('cells.png:');
     await expect(run(['--model', modelFile, '--backend', 'cpu', grey])).rejects.toThrow('segment: --out is required');
     await expect(run(['--model', modelFile, ...base])).rejects.toThrow('segment: no input images');
+  });
+
+  it('bad usage is a UsageError (exit 2) naming the flag, the value and what was expected', async () => {
+    const base = ['--model', modelFile, '--out', path.join(dir, 'usage')];
+    const usage = async (argv: readonly string[], message: string | RegExp): Promise<void> => {
+      const e = await run(argv).then(
+        () => undefined,
+        (x: unknown) => x,
+      );
+      expect(e).toBeInstanceOf(UsageError);
+      if (typeof message === 'string') expect((e as Error).message).toBe(message);
+      else expect((e as Error).message).toMatch(message);
+    };
+    await usage(base, "segment: no input images; give image files or folders after the flags (see 'unet-ts segment --help')");
+    await usage([...base, '--backend', 'nosuch', grey], 'segment: --backend nosuch: unknown backend; expected one of webgpu, headlessgl, webasm, cpu or auto');
+    await usage([...base, '--tile', '-1', grey], 'segment: --tile -1: expected a number ≥ 1 and ≤ 65536');
+    await usage([...base, '--tile', '62', grey], /^segment: --tile 62: .*nearest valid sizes: 60 or 64$/);
+    // depth 2: tile 88 gives an output stride of 48 ≥ 45, the smallest that covers the 45×38
+    // image in one tile; one valid step more (92) is allowed, no further
+    await usage([...base, '--tile', '10004', grey], `segment: --tile 10004 is far larger than the largest image (${grey}, 45×38): tile 88 already covers it in one tile; expected at most 92`);
+    await usage([...base, '--tile', '96', grey], /expected at most 92$/);
+    const file = path.join(dir, 'a-file');
+    fs.writeFileSync(file, 'x');
+    await usage(['--model', modelFile, '--out', file, '--backend', 'cpu', grey], `segment: --out ${file} is an existing file; expected a folder (existing or to be created)`);
+    await usage(['--model', modelFile, '--out', path.join(file, 'sub'), '--backend', 'cpu', grey], `segment: --out ${path.join(file, 'sub')}: cannot create the folder: a file is in the way of one of its parent folders`);
   });
 
   it('converts RGB with --grey', async () => {

@@ -1,6 +1,6 @@
 /** `unet-ts bench`: op, whole-model and peer benchmarks; a table on stdout, optionally JSON. */
 import { writeFile } from 'node:fs/promises';
-import { intFlag, parse, str, UsageError } from '../args.js';
+import { backendFlag, intIn, outFileFlag, parse, str, UsageError } from '../args.js';
 import type { Command } from '../command.js';
 import { isPresetName, type PresetName } from '../../unet/config.js';
 import { formatReport } from '../../bench/report.js';
@@ -53,11 +53,10 @@ export const benchOptions = (argv: readonly string[]): { readonly options: Bench
     if (!presets.includes(p)) presets.push(p);
   }
   if (presets.length === 0) throw new UsageError('bench: --presets: no preset given');
-  const reps = intFlag('bench', 'reps', v['reps'], 3)!;
-  const steps = intFlag('bench', 'steps', v['steps'], quick ? 12 : 200)!;
-  if (reps < 1) throw new UsageError(`bench: --reps ${reps}: expected at least 1`);
-  if (steps < 0) throw new UsageError(`bench: --steps ${steps}: expected 0 or more`);
-  const backend = str(v['backend']);
+  const reps = intIn('bench', 'reps', v['reps'], { min: 1, max: 1000 }, 3);
+  const steps = intIn('bench', 'steps', v['steps'], { min: 0, max: 100_000 }, quick ? 12 : 200);
+  const backend = backendFlag('bench', v['backend']);
+  const json = str(v['json']);
   return {
     options: {
       quick,
@@ -68,7 +67,7 @@ export const benchOptions = (argv: readonly string[]): { readonly options: Bench
       ...(only === undefined ? {} : { only }),
       ...(backend === undefined ? {} : { backend }),
     },
-    json: str(v['json']),
+    json: json === undefined ? undefined : outFileFlag('bench', json, 'json'),
   };
 };
 

@@ -4,7 +4,7 @@
  * gradient check of a small U-Net, on the chosen backend. Exit 1 on any failure.
  */
 import { writeFileSync } from 'node:fs';
-import { parse, str } from '../args.js';
+import { backendFlag, outFileFlag, parse, str } from '../args.js';
 import type { Command } from '../command.js';
 import { createRuntime } from '../../runtime/runtime.js';
 import { checkOps, type CheckRow } from '../../verify/ops.js';
@@ -25,7 +25,10 @@ export const check: Command = {
   usage,
   run: async (argv) => {
     const { values } = parse('check', argv, { backend: { type: 'string' }, small: { type: 'boolean' }, json: { type: 'string' } });
-    const rt = await createRuntime({ ...(str(values['backend']) ? { backend: str(values['backend'])! } : {}) });
+    const backend = backendFlag('check', values['backend']);
+    const jsonFlag = str(values['json']);
+    const json = jsonFlag === undefined ? undefined : outFileFlag('check', jsonFlag, 'json');
+    const rt = await createRuntime(backend !== undefined ? { backend } : {});
     try {
       console.log(`backend: ${rt.backend}${rt.resident ? ' (resident: tensors stay on the device; inputs are uploaded, results read back)' : ''}`);
       console.log(`${'op'.padEnd(30)} ${'pass'.padEnd(8)} ${'input'.padEnd(16)} ${'max abs'.padEnd(10)} ${'max rel'.padEnd(10)} ${'tol'.padEnd(8)} result`);
@@ -47,8 +50,7 @@ export const check: Command = {
       for (const [op, why] of fallbacks) console.log(`warning: ${op} ran on another backend: ${why}`);
       const failed = rows.filter((r) => !r.ok);
       console.log(failed.length === 0 ? `all ${rows.length} checks passed on ${rt.backend}` : `${failed.length} of ${rows.length} checks FAILED on ${rt.backend}`);
-      const json = str(values['json']);
-      if (json) writeFileSync(json, JSON.stringify({ backend: rt.backend, rows, fallbacks }, null, 2));
+      if (json !== undefined) writeFileSync(json, JSON.stringify({ backend: rt.backend, rows, fallbacks }, null, 2));
       return failed.length === 0 && fallbacks.length === 0 ? 0 : 1;
     } finally {
       await rt.dispose();

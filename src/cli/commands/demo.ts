@@ -6,9 +6,8 @@
  * The run is a fixed number of steps (deterministic on cpu/webasm: the same numbers every
  * time); --minutes caps the time on a slow machine.
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { intFlag, numFlag, parse, str } from '../args.js';
+import { backendFlag, intIn, numIn, outDirFlag, parse, str, tileFlag } from '../args.js';
 import type { Command } from '../command.js';
 import { progressReporter } from '../progress-bar.js';
 import { createRuntime } from '../../runtime/runtime.js';
@@ -50,24 +49,26 @@ export const demo: Command = {
   usage,
   run: async (argv) => {
     const { values: v } = parse('demo', argv, { lr: { type: 'string' }, tile: { type: 'string' }, out: { type: 'string' }, steps: { type: 'string' }, minutes: { type: 'string' }, backend: { type: 'string' } });
-    const out = str(v['out']) ?? join('out', 'demo');
-    const steps = intFlag('demo', 'steps', v['steps'], 150)!;
-    const trainTile = intFlag('demo', 'tile', v['tile'], 188)!;
-    const minutes = numFlag('demo', 'minutes', v['minutes']);
-    mkdirSync(out, { recursive: true });
+    const steps = intIn('demo', 'steps', v['steps'], { min: 1, max: 1_000_000 }, 150);
+    // a training crop of the 256×256 synthetic images (at most one valid step above covering them)
+    const trainTile = tileFlag('demo', v['tile'], PRESETS.tiny, { fallback: 188, use: 'training', images: () => [{ file: 'synthetic 256×256', width: 256, height: 256 }] });
+    const minutes = numIn('demo', 'minutes', v['minutes'], { above: 0 });
+    const lr = numIn('demo', 'lr', v['lr'], { above: 0, max: 10 }, 0.002);
+    const backend = backendFlag('demo', v['backend']);
+    const out = outDirFlag('demo', str(v['out']) ?? join('out', 'demo'));
     const cache = weightMapCache();
     const trainEntries = Array.from({ length: 16 }, (_, i) => entry(i));
     const items: TrainingItem[] = trainEntries.map((e) => ({ image: e.image, classes: e.labels.classes, weights: cache.get(e.key, e.labels) }));
     const heldOut = [1000, 1001, 1002, 1003].map(entry);
     const config = { ...PRESETS.tiny, tile: trainTile };
-    const rt = await createRuntime({ ...(str(v['backend']) ? { backend: str(v['backend'])! } : {}) });
+    const rt = await createRuntime(backend !== undefined ? { backend } : {});
     try {
       console.log(`demo: training the tiny U-Net (depth ${config.depth}, base ${config.base}, ${steps} steps, tile ${config.tile}) on 16 synthetic images, backend ${rt.backend}`);
       const bar = progressReporter(process.stdout, undefined, 'steps');
       bar.start('train');
       const t0 = performance.now();
       const result = await train({
-        rt, config, items, optimizer: adam(), lr: numFlag('demo', 'lr', v['lr'], 0.002)!, schedule: { kind: 'poly', total: steps, power: 0.9 }, steps, seed: 0, outDir: out,
+        rt, config, items, optimizer: adam(), lr, schedule: { kind: 'poly', total: steps, power: 0.9 }, steps, seed: 0, outDir: out,
         params: initParams(config, 0), ...(minutes !== undefined ? { minutes } : {}),
         onStep: (s) => bar.update({ done: s.step, total: steps, note: `loss ${s.loss.toFixed(4)}` }),
       });

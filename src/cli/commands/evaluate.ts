@@ -1,6 +1,6 @@
 /** `unet-ts evaluate`: segment labelled images and report pixel error, IoU/Dice, Rand error, V_Info and SEG. */
-import * as fs from 'node:fs';
-import { intFlag, numFlag, parse, required, str, UsageError } from '../args.js';
+import { backendFlag, intIn, numIn, outDirFlag, outFileFlag, parse, required, SEED_RANGE, str, tileFlag, UsageError } from '../args.js';
+import { readImageFile } from '../../data/image-file.js';
 import type { Command } from '../command.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { loadEntry, openDataset, splitDataset, type Dataset, type LoadedEntry } from '../../data/dataset.js';
@@ -31,8 +31,13 @@ and with --instances the SEG score of the objects (connected components of class
 /** The images to score: all, the named stems, or the validation split of `train --val-fraction`. */
 const heldOut = (all: Dataset, names: string | undefined, fraction: string | boolean | undefined, seed: number): Dataset => {
   if (names !== undefined && fraction !== undefined) throw new UsageError('evaluate: give --names or --val-fraction, not both');
-  if (names !== undefined) return splitDataset({ names: names.split(',').map((n) => n.trim()) })(all).validation;
-  if (fraction !== undefined) return splitDataset({ fraction: numFlag('evaluate', 'val-fraction', fraction)!, seed })(all).validation;
+  if (names !== undefined) {
+    const list = names.split(',').map((n) => n.trim());
+    if (list.some((n) => n === '')) throw new UsageError(`evaluate: --names ${names}: an empty name; expected comma-separated image stems`);
+    return splitDataset({ names: list })(all).validation;
+  }
+  // 0 < F < 1: the split must hold out something and keep something, as train's does
+  if (fraction !== undefined) return splitDataset({ fraction: numIn('evaluate', 'val-fraction', fraction, { above: 0, below: 1 })!, seed })(all).validation;
   return all;
 };
 
@@ -61,10 +66,13 @@ export const evaluate: Command = {
     const labelsDir = required('evaluate', 'labels', values['labels']);
     const instances = values['instances'] === true;
     const tta = values['tta'] === true;
-    const jsonFile = str(values['json']);
-    const outDir = str(values['out']);
+    const json = str(values['json']);
+    const jsonFile = json === undefined ? undefined : outFileFlag('evaluate', json, 'json');
+    const out = str(values['out']);
+    const backend = backendFlag('evaluate', values['backend']);
+    const seed = intIn('evaluate', 'seed', values['seed'], SEED_RANGE, 0);
+    if (values['val-fraction'] !== undefined) numIn('evaluate', 'val-fraction', values['val-fraction'], { above: 0, below: 1 });
     const model = await loadModel(modelFile);
-    const plan = checkedPlan(model.config, intFlag('evaluate', 'tile', values['tile']));
     const k = model.config.classes;
     const all = openDataset({
       imagesDir,
@@ -73,8 +81,17 @@ export const evaluate: Command = {
       ...(k > 2 && !instances ? { numClasses: k } : {}),
       grey: values['grey'] === true,
     });
-    const ds = heldOut(all, str(values['names']), values['val-fraction'], intFlag('evaluate', 'seed', values['seed'], 0)!);
-    if (outDir !== undefined) fs.mkdirSync(outDir, { recursive: true });
+    const ds = heldOut(all, str(values['names']), values['val-fraction'], seed);
+    const tile = tileFlag('evaluate', values['tile'], model.config, {
+      fallback: model.config.tile,
+      use: 'inference',
+      images: () => ds.entries.map((e) => {
+        const { width, height } = readImageFile(e.imagePath).image;
+        return { file: e.imagePath, width, height };
+      }),
+    });
+    const plan = checkedPlan(model.config, tile);
+    const outDir = out === undefined ? undefined : outDirFlag('evaluate', out);
     const load = loadEntry(ds);
     function* entries(): Generator<LoadedEntry> {
       for (const e of ds.entries) {
@@ -84,7 +101,6 @@ export const evaluate: Command = {
       }
     }
     const names = metricNames(instances);
-    const backend = str(values['backend']);
     const rt = await createRuntime(backend !== undefined ? { backend } : {});
     const bar = progressReporter(process.stderr);
     const n = ds.entries.length;

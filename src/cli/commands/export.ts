@@ -4,7 +4,7 @@
  * `evaluate` and `loadCheckpoint` need. The write is atomic, like every checkpoint.
  */
 import { statSync } from 'node:fs';
-import { parse, required } from '../args.js';
+import { outFileFlag, parse, required } from '../args.js';
 import { loadCheckpoint, saveCheckpoint } from '../../train/checkpoint.js';
 import { parameterCount } from '../../unet/params.js';
 import type { Command } from '../command.js';
@@ -23,7 +23,7 @@ export const exportModel: Command = {
   run: async (argv) => {
     const { values } = parse('export', argv, { model: { type: 'string' }, out: { type: 'string' } });
     const from = required('export', 'model', values['model']);
-    const to = required('export', 'out', values['out']);
+    const to = outFileFlag('export', required('export', 'out', values['out']));
     const { config, params, training } = await loadCheckpoint(from);
     await saveCheckpoint(to, { config, params });
     const step = training ? `, trained ${training.step} steps` : '';

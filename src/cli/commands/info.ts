@@ -1,6 +1,6 @@
 /** `unet-ts info`: the network's layers and shapes at a tile, parameter count, valid tiles, halo. */
 import * as E from 'fp-ts/lib/Either.js';
-import { intFlag, parse, str, UsageError } from '../args.js';
+import { parse, str, tileFlag, UsageError } from '../args.js';
 import { loadCheckpoint } from '../../train/checkpoint.js';
 import type { Command } from '../command.js';
 import { configFromFlags } from '../model-source.js';
@@ -24,13 +24,11 @@ export const info: Command = {
     if (model !== undefined && (values['preset'] !== undefined || values['config'] !== undefined)) throw new UsageError('info: give one of --preset, --config, --model');
     const c = model !== undefined ? (await loadCheckpoint(model)).config : configFromFlags('info', str(values['preset']), str(values['config']), 'paper');
     if (model !== undefined) console.log(`model ${model}`);
-    const tile = intFlag('info', 'tile', values['tile'], c.tile)!;
     const geo = { depth: c.depth, padding: c.padding };
+    // a tile is checked as a training crop (a valid size; no image to compare it with)
+    const tile = tileFlag('info', values['tile'], geo, { fallback: c.tile, use: 'training' });
     const g = geometry(geo)(tile);
-    if (E.isLeft(g)) {
-      console.error(`unet-ts: ${g.left.message}`);
-      return 1;
-    }
+    if (E.isLeft(g)) throw new Error(g.left.message); // the model's own tile: checked when it was decoded
     const rows = summarize(c, tile);
     if (E.isLeft(rows)) throw new Error(rows.left.message);
     console.log(`U-Net depth ${c.depth}, base ${c.base}, ${c.inChannels} → ${c.classes} classes, ${c.padding} convs, dropout ${c.dropout}`);

@@ -1,9 +1,17 @@
 /** `unet-ts preview`: what training will see — augmented tiles, label crops, weight maps, sheets. */
-import { intFlag, parse, required } from '../args.js';
+import { intIn, outDirFlag, parse, required, SEED_RANGE, tileFlag } from '../args.js';
+import { openDataset } from '../../data/dataset.js';
+import { readImageFile } from '../../data/image-file.js';
+import { minimumInput } from '../../unet/geometry.js';
 import type { Command } from '../command.js';
 import { preview as writePreview } from '../../preview/preview.js';
 
 const usage = `Usage: unet-ts preview --images DIR --labels DIR [--instances] [--n N] [--seed S] [--tile N] [--depth D] --out DIR
+
+  --n N       samples, 1…10000 (default 4)      --seed S   0…2^32−1 (default 0)
+  --depth D   U-Net depth, 1…6 (default 4)
+  --tile N    input tile, a valid size for the depth (default: the smallest), at most one valid
+              step above the smallest tile whose output covers the largest image
 
 Writes N augmented input tiles with their label crops, Eq. 2 weight maps (heat maps) and a
 side-by-side sheet each, exactly as the tile sampler gives them to training.
@@ -19,18 +27,25 @@ export const preview: Command = {
       images: { type: 'string' }, labels: { type: 'string' }, instances: { type: 'boolean' },
       n: { type: 'string' }, seed: { type: 'string' }, tile: { type: 'string' }, depth: { type: 'string' }, out: { type: 'string' },
     });
-    const tile = intFlag('preview', 'tile', v['tile']);
-    const files = writePreview({
-      imagesDir: required('preview', 'images', v['images']),
-      labelsDir: required('preview', 'labels', v['labels']),
-      instances: v['instances'] === true,
-      n: intFlag('preview', 'n', v['n'], 4)!,
-      seed: intFlag('preview', 'seed', v['seed'], 0)!,
-      depth: intFlag('preview', 'depth', v['depth'], 4)!,
-      outDir: required('preview', 'out', v['out']),
-      ...(tile !== undefined ? { tile } : {}),
+    const imagesDir = required('preview', 'images', v['images']);
+    const labelsDir = required('preview', 'labels', v['labels']);
+    const outFlag = required('preview', 'out', v['out']);
+    const n = intIn('preview', 'n', v['n'], { min: 1, max: 10_000 }, 4);
+    const seed = intIn('preview', 'seed', v['seed'], SEED_RANGE, 0);
+    const depth = intIn('preview', 'depth', v['depth'], { min: 1, max: 6 }, 4); // the range model configurations allow
+    const instances = v['instances'] === true;
+    const tile = tileFlag('preview', v['tile'], { depth }, {
+      fallback: minimumInput({ depth }),
+      use: 'training',
+      images: () =>
+        openDataset({ imagesDir, labelsDir, kind: instances ? 'instances' : 'binary' }).entries.map((e) => {
+          const { width, height } = readImageFile(e.imagePath).image;
+          return { file: e.imagePath, width, height };
+        }),
     });
-    console.log(`wrote ${files.length} files to ${required('preview', 'out', v['out'])}; sheets: ${files.filter((f) => f.includes('sheet')).join(', ')}`);
+    const outDir = outDirFlag('preview', outFlag);
+    const files = writePreview({ imagesDir, labelsDir, instances, n, seed, depth, outDir, tile });
+    console.log(`wrote ${files.length} files to ${outDir}; sheets: ${files.filter((f) => f.includes('sheet')).join(', ')}`);
     return 0;
   },
 };

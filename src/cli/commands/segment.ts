@@ -1,9 +1,8 @@
 /** `unet-ts segment`: overlap-tile segmentation of image files (paper Sec. 2, Fig. 2) into PNG outputs. */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { intFlag, parse, required, str } from '../args.js';
+import { backendFlag, outDirFlag, parse, required, tileFlag, UsageError } from '../args.js';
 import type { Command } from '../command.js';
-import { readImage } from '../../data/image-file.js';
+import { readImage, readImageFile } from '../../data/image-file.js';
 import { checkChannels, checkedPlan, imageInputs, loadModel, stemOf } from '../../infer/files.js';
 import { writeOutputs } from '../../infer/outputs.js';
 import { progressReporter } from '../progress-bar.js';
@@ -23,10 +22,14 @@ size works and the result equals one run over the whole image. Images are normal
   <stem>_overlay.png     predicted contours (yellow) over the image
   <stem>_instances.png   with --instances: connected components of class 1, 16-bit ids
 
-  --tile N      input tile size (default: the model's); must be a valid size for its depth
+  --tile N      input tile size (default: the model's); a valid size for its depth, and at most
+                one valid step above the smallest tile that covers the largest input in one tile
+                (or the model's own tile, if larger)
   --tta         average over the 8 flips/rotations of the image (8× slower)
   --grey        convert RGB images to grey (for one-channel models)
 Progress goes to stderr, one line per image to stdout.`;
+
+const sizeOf = (img: { readonly width: number; readonly height: number }): { width: number; height: number } => ({ width: img.width, height: img.height });
 
 export const segment: Command = {
   name: 'segment',
@@ -47,15 +50,20 @@ export const segment: Command = {
       },
       true,
     );
+    // usage first (exit 2), before any file is read
     const modelFile = required('segment', 'model', values['model']);
-    const outDir = required('segment', 'out', values['out']);
-    const tile = intFlag('segment', 'tile', values['tile']);
-    if (positionals.length === 0) throw new Error(`segment: no input images; give image files or folders after the flags (see 'unet-ts segment --help')`);
+    const outFlag = required('segment', 'out', values['out']);
+    if (positionals.length === 0) throw new UsageError(`segment: no input images; give image files or folders after the flags (see 'unet-ts segment --help')`);
+    const backend = backendFlag('segment', values['backend']);
     const model = await loadModel(modelFile);
-    const plan = checkedPlan(model.config, tile);
     const files = imageInputs(positionals);
-    fs.mkdirSync(outDir, { recursive: true });
-    const backend = str(values['backend']);
+    const tile = tileFlag('segment', values['tile'], model.config, {
+      fallback: model.config.tile,
+      use: 'inference',
+      images: () => files.map((file) => ({ file, ...sizeOf(readImageFile(file).image) })),
+    });
+    const plan = checkedPlan(model.config, tile);
+    const outDir = outDirFlag('segment', outFlag);
     const rt = await createRuntime(backend !== undefined ? { backend } : {});
     const bar = progressReporter(process.stderr);
     const tta = values['tta'] === true;
