@@ -235,12 +235,53 @@ const decodePage = (buf: ArrayBuffer, ifd: Ifd, file: string, page: number, opts
   return { image: opts.grey ? luminance(img) : img, bitDepth: bps, sampleFormat: fmt };
 };
 
+/** Bytes per value of each TIFF field type (TIFF 6.0 Sec. 2, plus BigTIFF's 8-byte ones). */
+const FIELD_BYTES: Record<number, number> = { 1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4, 16: 8, 17: 8, 18: 8 };
+
+/**
+ * Walks the chain of IFDs of a classic TIFF and checks that every directory, and every
+ * tag value stored outside it, lies inside the file. utif2 reads past the end of a cut
+ * file as zeros without a word, so a truncated directory would lose its last tags (the
+ * sample format, say: floats read as integers) and still decode. Also stops a cycle of
+ * IFD offsets. BigTIFF (version 43) is left to utif2.
+ */
+const checkIfdChain = (view: DataView, le: boolean, file: string): void => {
+  const bad = (what: string): DataError => new DataError(`${shortName(file)}: ${what}`, file);
+  const size = view.byteLength;
+  const version = view.getUint16(2, le);
+  if (version === 43) return;
+  if (version !== 42) throw bad(`TIFF version ${version}; expected 42 (or 43 for BigTIFF)`);
+  const seen = new Set<number>();
+  for (let at = view.getUint32(4, le), page = 0; at !== 0; page++) {
+    if (seen.has(at)) throw bad(`IFD ${page} at byte ${at} repeats an earlier one (a cycle of directory offsets); the file is damaged`);
+    seen.add(at);
+    if (at + 2 > size) throw bad(`truncated: IFD ${page} starts at byte ${at} but the file has ${size} bytes`);
+    const n = view.getUint16(at, le);
+    const end = at + 2 + 12 * n + 4;
+    if (end > size) throw bad(`truncated: IFD ${page} (${n} tags) ends at byte ${end} but the file has ${size} bytes`);
+    for (let k = 0; k < n; k++) {
+      const e = at + 2 + 12 * k;
+      const tagId = view.getUint16(e, le);
+      const type = view.getUint16(e + 2, le);
+      const per = FIELD_BYTES[type];
+      // unknown types are skipped by readers (TIFF 6.0 Sec. 2); utif2 does the same
+      if (per === undefined) continue;
+      const bytes = per * view.getUint32(e + 4, le);
+      if (bytes > 4 && view.getUint32(e + 8, le) + bytes > size) {
+        throw bad(`truncated: tag ${tagId} of IFD ${page} has ${bytes} bytes at byte ${view.getUint32(e + 8, le)}, past the end of the file (${size} bytes)`);
+      }
+    }
+    at = view.getUint32(end - 4, le);
+  }
+};
+
 /** The byte buffer and image pages (IFDs) of a TIFF, or a DataError. */
 const parse = (bytes: Uint8Array, file: string): { buf: ArrayBuffer; ifds: Ifd[] } => {
   const b0 = bytes[0];
   const magic = bytes.length >= 8 && b0 === bytes[1] && (b0 === 0x49 || b0 === 0x4d);
   if (!magic) throw new DataError(`${shortName(file)}: not a TIFF file (no II/MM byte-order mark); expected a TIFF image`, file);
   const buf = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  checkIfdChain(new DataView(buf), b0 === 0x49, file);
   let ifds: Ifd[];
   try {
     ifds = UTIF.decode(buf).filter((d) => d['t256'] !== undefined);
