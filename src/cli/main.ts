@@ -1,9 +1,14 @@
 #!/usr/bin/env node
 /**
  * `unet-ts` — the command line. Each command lives in ./commands; this file only dispatches.
- * Exit codes: 0 success, 1 failure (bad data, failed check), 2 bad usage.
+ * Exit codes (README, "Command line"): 0 success; 2 bad usage — a UsageError (unknown
+ * command or flag, a missing flag, a value of the wrong type or out of range, an invalid
+ * tile) or a backend name nobody knows (from any command, --backend or UNET_BACKEND); 1
+ * everything else: bad data (DataError, CheckpointError, …, naming the file), a backend that
+ * cannot start, a failed check.
  */
 import { UsageError } from './args.js';
+import { BackendError } from '../runtime/backend.js';
 import type { Command } from './command.js';
 import { commands } from './commands/index.js';
 
@@ -18,6 +23,9 @@ const usage = (): string =>
     '',
     'Backends: --backend webgpu|headlessgl|webasm|cpu|auto (or UNET_BACKEND); auto picks the fastest that starts.',
   ].join('\n');
+
+/** 2 for the caller's mistakes, 1 for everything else (see the module comment). */
+const exitCodeOf = (err: Error): number => (err instanceof UsageError || (err instanceof BackendError && err.unknownName) ? 2 : 1);
 
 const main = async (argv: readonly string[]): Promise<number> => {
   const [name, ...rest] = argv;
@@ -42,6 +50,6 @@ main(process.argv.slice(2)).then(
     const err = e instanceof Error ? e : new Error(String(e));
     console.error(`unet-ts: ${err.message}`);
     if (process.env['UNET_DEBUG']) console.error(err.stack);
-    process.exitCode = err instanceof UsageError ? 2 : 1;
+    process.exitCode = exitCodeOf(err);
   },
 );

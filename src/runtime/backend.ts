@@ -38,9 +38,15 @@ export type BackendName = (typeof BACKENDS)[number];
 export const isBackendName = (s: string): s is BackendName => (BACKENDS as readonly string[]).includes(s);
 
 export class BackendError extends Error {
-  constructor(message: string) {
+  /**
+   * True when the caller named no backend we know (a usage mistake: the CLI exits 2), false
+   * when a known backend cannot start on this machine (exit 1).
+   */
+  readonly unknownName: boolean;
+  constructor(message: string, unknownName = false) {
     super(message);
     this.name = 'BackendError';
+    this.unknownName = unknownName;
   }
 }
 
@@ -340,7 +346,7 @@ export const backendOfKernelClass = (className: string): BackendName | undefined
 export const chooseBackend = async (requested?: string): Promise<BackendName> => {
   const want = requested ?? process.env['UNET_BACKEND'];
   if (want !== undefined && want !== '' && want !== 'auto') {
-    if (!isBackendName(want)) throw new BackendError(`unknown backend '${want}'; expected one of ${BACKENDS.join(', ')} or auto`);
+    if (!isBackendName(want)) throw new BackendError(`unknown backend '${want}'; expected one of ${BACKENDS.join(', ')} or auto`, true);
     const why = await probe(want, true);
     if (why) throw new BackendError(`backend '${want}' cannot start: ${why}`);
     return want;

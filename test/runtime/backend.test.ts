@@ -77,6 +77,7 @@ describe('chooseBackend', () => {
       expect(e).toBeInstanceOf(BackendError);
       expect((e as Error).name).toBe('BackendError');
       expect((e as Error).message).toBe(`unknown backend '${name}'; expected one of ${LIST}`);
+      expect((e as BackendError).unknownName).toBe(true); // the CLI's exit 2 (usage), not 1
     }
     await expect(createRuntime({ backend: 'gpu' })).rejects.toThrow(`unknown backend 'gpu'; expected one of ${LIST}`);
   });
@@ -128,6 +129,7 @@ describe.each(['webgpu', 'headlessgl'] as const)('forcing %s', (b) => {
     const e = await createRuntime({ backend: b }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(BackendError);
     expect((e as Error).message).toBe(`backend '${b}' cannot start: ${why}`);
+    expect((e as BackendError).unknownName).toBe(false);
     // the same through UNET_BACKEND
     process.env['UNET_BACKEND'] = b;
     await expect(chooseBackend()).rejects.toThrow(`backend '${b}' cannot start: ${why}`);
