@@ -15,7 +15,11 @@
  *
  * @example
  * const lock = acquireLock('runs/a/train.lock'); // throws LockError if another run holds it
- * try { … } finally { lock.release(); }
+ * try {
+ *   // write into runs/a
+ * } finally {
+ *   lock.release();
+ * }
  */
 import * as fs from 'node:fs';
 import { hostname } from 'node:os';

@@ -1,6 +1,16 @@
-/** `unet-ts train`: train a U-Net on a folder of images and labels (paper Sec. 3). */
+/**
+ * `unet-ts train`: train a U-Net on a folder of images and labels (paper Sec. 3).
+ *
+ * Reliability (README "Reliability"): the --out folder belongs to one run — a folder that
+ * holds a run is refused unless --resume or --overwrite, and a lock file (train.lock) keeps a
+ * second writer out while a run is alive; stale temporary files of killed writers are removed
+ * at start; SIGINT/SIGTERM end the run with a checkpoint (exit 130/143); every flag is
+ * checked for type and range before any work starts.
+ */
+import { existsSync, mkdirSync, rmdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { intFlag, numFlag, parse, required, str, UsageError } from '../args.js';
+import * as E from 'fp-ts/lib/Either.js';
+import { intFlag, numFlag, parse, required, str, UsageError, type Options } from '../args.js';
 import type { Command } from '../command.js';
 import { configFromFlags } from '../model-source.js';
 import { progressReporter } from '../progress-bar.js';
@@ -12,6 +22,11 @@ import { loadCheckpoint } from '../../train/checkpoint.js';
 import { adam, sgd, type OptimizerConfig } from '../../train/optim.js';
 import type { Schedule } from '../../train/schedule.js';
 import { train as runTraining } from '../../train/trainer.js';
+import { archivePreviousRun, lockFile, runFilesIn } from '../../train/run-folder.js';
+import { removeStaleTemps } from '../../io/atomic.js';
+import { acquireLock, LockError, type Lock } from '../../io/run-lock.js';
+import { geometry } from '../../unet/geometry.js';
+import type { UNetConfig } from '../../unet/config.js';
 import { validator } from '../../train/validation.js';
 import { writeLossChart } from '../../train/loss-chart.js';
 
@@ -21,7 +36,7 @@ const usage = `Usage: unet-ts train --images DIR --labels DIR [--instances]
          [--steps N] [--minutes M] [--optimizer sgd|adam] [--lr X] [--momentum M]
          [--weight-decay L] [--schedule constant|step|poly] [--accumulate K] [--loss ce|dice+ce]
          [--val-every N] [--checkpoint-every N] [--seed N] [--backend NAME]
-         [--resume FILE] --out DIR
+         [--resume FILE | --overwrite] --out DIR
 
 Trains with the paper's weighted pixel-wise softmax cross-entropy (Eq. 1) and border
 weight maps (Eq. 2), elastic/shift/rotation/gray-value augmentation, batch 1 on large tiles.
@@ -29,9 +44,91 @@ Defaults: --loss ce (Eq. 1; dice+ce adds a soft Dice loss), --steps 1000, --opti
 --schedule constant, --val-every 100, --checkpoint-every 50, --seed 0.
 Writes DIR/last.safetensors, DIR/best.safetensors (best validation IoU), DIR/log.jsonl,
 DIR/loss.png and DIR/val/<image>_overlay.png. --resume continues a run from its
-last.safetensors so that the final weights equal those of an uninterrupted run.`;
+last.safetensors so that the final weights equal those of an uninterrupted run.
+A folder that already holds a run is refused unless --resume (continue it) or --overwrite
+(start again; the old run's files move to DIR/previous-<time>/). DIR/train.lock keeps a
+second run out while this one is alive. Ctrl-C (SIGINT) or SIGTERM finishes the current
+step, writes DIR/last.safetensors and exits with 130 / 143.`;
 
 const schedules = ['constant', 'step', 'poly'] as const;
+const c = 'train';
+
+/**
+ * `--steps -1` → `--steps=-1` for the string flags of `options`. parseArgs reads a value that
+ * starts with '-' as a flag and fails with "argument is ambiguous", so a negative number
+ * would never reach the range checks below that say what is expected. (The same rewrite
+ * would serve every command in src/cli/args.ts's `parse`.)
+ */
+export const joinNegativeValues = (argv: readonly string[], options: Options): string[] => {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const next = argv[i + 1];
+    const name = a.startsWith('--') && !a.includes('=') ? a.slice(2) : undefined;
+    if (name !== undefined && options[name]?.type === 'string' && next !== undefined && /^-(\d|\.\d|inf|nan)/i.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+};
+
+/** An integer flag ≥ `min` (and ≤ `max`), or a UsageError naming flag, value and range. */
+const intIn = (name: string, v: string | boolean | undefined, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number => {
+  const n = intFlag(c, name, v, fallback)!;
+  if (n < min || n > max) throw new UsageError(`${c}: --${name} ${String(v)} is out of range; expected an integer ${max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `in ${min}…${max}`}`);
+  return n;
+};
+
+/** A finite number flag with `ok(n)`, or a UsageError naming flag, value and `expected`. */
+const numWhere = (name: string, v: string | boolean | undefined, fallback: number | undefined, ok: (n: number) => boolean, expected: string): number | undefined => {
+  const n = numFlag(c, name, v, fallback);
+  if (n !== undefined && !ok(n)) throw new UsageError(`${c}: --${name} ${String(v)} is out of range; expected ${expected}`);
+  return n;
+};
+
+/** The fields of a configuration that fix the network (all but the default tile). */
+const architecture = (k: UNetConfig): string => `depth ${k.depth}, base ${k.base}, ${k.inChannels} input channel(s), ${k.classes} classes, ${k.padding} padding, dropout ${k.dropout}`;
+
+/**
+ * Claims `out` for this run: refuses a file, takes the lock, removes stale temporary files
+ * and, if the folder holds a run, refuses it (no --resume/--overwrite) or archives it
+ * (--overwrite). Every step is reported on stdout. The caller releases the lock.
+ */
+const claimOutFolder = (out: string, mode: 'new' | 'resume' | 'overwrite'): Lock => {
+  if (existsSync(out) && !statSync(out).isDirectory()) throw new UsageError(`${c}: --out ${out} is a file; expected a folder (new or holding this run)`);
+  try {
+    mkdirSync(out, { recursive: true });
+  } catch (e) {
+    throw new Error(`${c}: cannot create the --out folder ${out}: ${(e as Error).message}`);
+  }
+  let lock: Lock;
+  try {
+    lock = acquireLock(lockFile(out));
+  } catch (e) {
+    if (e instanceof LockError) throw new Error(`${c}: --out ${out} is in use: ${e.message}`);
+    throw e;
+  }
+  try {
+    if (lock.tookOver) console.log(`took over the stale lock ${lock.file} of pid ${lock.tookOver.pid} (started ${lock.tookOver.started}), which is no longer running`);
+    for (const sub of [out, join(out, 'val')]) {
+      const removed = removeStaleTemps(sub);
+      if (removed.length > 0) console.log(`removed ${removed.length} temporary file(s) left in ${sub} by killed writers: ${removed.join(', ')}`);
+    }
+    const present = runFilesIn(out);
+    if (present.length > 0 && mode === 'new') {
+      throw new UsageError(`${c}: --out ${out} already holds a run (${present.join(', ')}); give --resume ${join(out, 'last.safetensors')} to continue it, --overwrite to start again, or another --out`);
+    }
+    if (mode === 'overwrite') {
+      const archived = archivePreviousRun(out);
+      if (archived) console.log(`--overwrite: moved the previous run's ${archived.moved.join(', ')} to ${archived.folder}`);
+    }
+    return lock;
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
+};
 
 export const train: Command = {
   name: 'train',
@@ -39,84 +136,160 @@ export const train: Command = {
   usage,
   run: async (argv) => {
     const s = (type: 'string' | 'boolean') => ({ type });
-    const { values: v } = parse('train', argv, {
+    const options: Options = {
       images: s('string'), labels: s('string'), instances: s('boolean'), 'val-images': s('string'), 'val-labels': s('string'),
       'val-fraction': s('string'), 'val-names': s('string'), preset: s('string'), config: s('string'), tile: s('string'),
       steps: s('string'), minutes: s('string'), optimizer: s('string'), lr: s('string'), momentum: s('string'),
       'weight-decay': s('string'), schedule: s('string'), accumulate: s('string'), 'val-every': s('string'),
-      'checkpoint-every': s('string'), loss: s('string'), seed: s('string'), backend: s('string'), resume: s('string'), out: s('string'),
-    });
-    const c = 'train';
+      'checkpoint-every': s('string'), loss: s('string'), seed: s('string'), backend: s('string'), resume: s('string'),
+      overwrite: s('boolean'), out: s('string'),
+    };
+    const { values: v } = parse(c, joinNegativeValues(argv, options), options);
     const out = required(c, 'out', v['out']);
     const instances = v['instances'] === true;
     const resumeFile = str(v['resume']);
+    if (resumeFile !== undefined && v['overwrite'] === true) throw new UsageError(`${c}: give --resume (continue the run in --out) or --overwrite (start it again), not both`);
+    // Every flag is checked before the checkpoint or any data is read.
+    const steps = intIn('steps', v['steps'], 1000, 1);
+    const minutes = numWhere('minutes', v['minutes'], undefined, (n) => n > 0, 'a number of minutes > 0');
+    const optFlag = str(v['optimizer']);
+    if (optFlag !== undefined && optFlag !== 'sgd' && optFlag !== 'adam') throw new UsageError(`${c}: --optimizer ${optFlag}; expected sgd or adam`);
+    const momentumFlag = numWhere('momentum', v['momentum'], undefined, (n) => n >= 0 && n < 1, 'a momentum in [0, 1)');
+    const wdFlag = numWhere('weight-decay', v['weight-decay'], undefined, (n) => n >= 0, 'a weight decay ≥ 0');
+    const lrFlag = numWhere('lr', v['lr'], undefined, (n) => n > 0, 'a learning rate > 0');
+    const accumulate = intIn('accumulate', v['accumulate'], 1, 1);
+    const checkpointEvery = intIn('checkpoint-every', v['checkpoint-every'], 50, 1);
+    const validateEvery = intIn('val-every', v['val-every'], 100, 1);
+    const seedFlag = v['seed'] === undefined ? undefined : intIn('seed', v['seed'], 0, 0, 0xffffffff);
+    numWhere('val-fraction', v['val-fraction'], undefined, (n) => n > 0 && n < 1, 'a fraction in (0, 1)');
+    if (v['tile'] !== undefined) intIn('tile', v['tile'], 0, 1);
+    const scheduleName = str(v['schedule']) ?? 'constant';
+    if (!(schedules as readonly string[]).includes(scheduleName)) throw new UsageError(`${c}: --schedule ${scheduleName}; expected ${schedules.join(', ')}`);
+    const loss = str(v['loss']) ?? 'ce';
+    if (loss !== 'ce' && loss !== 'dice+ce') throw new UsageError(`${c}: --loss ${loss}; expected ce or dice+ce`);
+
     const resumed = resumeFile ? await loadCheckpoint(resumeFile) : undefined;
     if (resumed && !resumed.training) throw new Error(`${resumeFile}: has no optimizer state; --resume needs a training checkpoint (last.safetensors)`);
-    const config = resumed?.config ?? configFromFlags(c, str(v['preset']), str(v['config']), 'small');
+    const preset = str(v['preset']);
+    const configFile = str(v['config']);
+    let config: UNetConfig;
+    if (resumed) {
+      // The checkpoint fixes the network; a flag that asks for another one is a mistake, not a wish to honour silently.
+      config = resumed.config;
+      if (preset !== undefined || configFile !== undefined) {
+        const asked = configFromFlags(c, preset, configFile);
+        const flag = preset !== undefined ? `--preset ${preset}` : `--config ${configFile}`;
+        if (architecture(asked) !== architecture(config)) throw new UsageError(`${c}: ${flag} (${architecture(asked)}) conflicts with --resume ${resumeFile} (${architecture(config)}); leave out ${flag.split(' ')[0]} to resume`);
+      }
+    } else config = configFromFlags(c, preset, configFile, 'small');
     const tile = intFlag(c, 'tile', v['tile'], config.tile)!;
-    const optName = str(v['optimizer']) ?? resumed?.training?.optimizer.kind ?? 'sgd';
-    if (optName !== 'sgd' && optName !== 'adam') throw new UsageError(`train: --optimizer ${optName}; expected sgd or adam`);
-    const wd = numFlag(c, 'weight-decay', v['weight-decay'], 0)!;
-    const optimizer: OptimizerConfig = resumed?.training?.optimizer ?? (optName === 'sgd' ? sgd(numFlag(c, 'momentum', v['momentum'], 0.99)!, wd) : adam(wd));
-    const lr = numFlag(c, 'lr', v['lr'], optimizer.kind === 'sgd' ? 0.01 : 0.001)!;
-    const steps = intFlag(c, 'steps', v['steps'], 1000)!;
-    const scheduleName = str(v['schedule']) ?? 'constant';
-    if (!(schedules as readonly string[]).includes(scheduleName)) throw new UsageError(`train: --schedule ${scheduleName}; expected ${schedules.join(', ')}`);
+    const g = geometry({ depth: config.depth, padding: config.padding })(tile);
+    if (E.isLeft(g)) throw new UsageError(`${c}: --tile ${tile}: ${g.left.message}`);
+    const rt0 = resumed?.training;
+    if (rt0) {
+      // Optimizer and seed come from the checkpoint (resume must equal an uninterrupted run); a differing flag is refused.
+      const ck = rt0.optimizer;
+      const conflict = (flag: string, given: string | number, saved: string | number): void => {
+        if (String(given) !== String(saved)) throw new UsageError(`${c}: --${flag} ${given} conflicts with --resume ${resumeFile} (${flag} ${saved}); leave out --${flag} to resume`);
+      };
+      if (optFlag !== undefined) conflict('optimizer', optFlag, ck.kind);
+      if (momentumFlag !== undefined) conflict('momentum', momentumFlag, ck.kind === 'sgd' ? ck.momentum : 'none (adam)');
+      if (wdFlag !== undefined) conflict('weight-decay', wdFlag, ck.weightDecay);
+      if (seedFlag !== undefined) conflict('seed', seedFlag, rt0.seed);
+    }
+    const optName = optFlag ?? 'sgd';
+    const optimizer: OptimizerConfig = rt0?.optimizer ?? (optName === 'sgd' ? sgd(momentumFlag ?? 0.99, wdFlag ?? 0) : adam(wdFlag ?? 0));
+    const lr = lrFlag ?? (optimizer.kind === 'sgd' ? 0.01 : 0.001);
     const schedule: Schedule =
       scheduleName === 'step' ? { kind: 'step', every: Math.max(1, Math.round(steps / 3)), gamma: 0.1 } : scheduleName === 'poly' ? { kind: 'poly', total: steps, power: 0.9 } : { kind: 'constant' };
-    const seed = resumed?.training?.seed ?? intFlag(c, 'seed', v['seed'], 0)!;
-    const minutes = numFlag(c, 'minutes', v['minutes']);
-    const loss = str(v['loss']) ?? 'ce';
-    if (loss !== 'ce' && loss !== 'dice+ce') throw new UsageError(`train: --loss ${loss}; expected ce or dice+ce`);
+    const seed = rt0?.seed ?? seedFlag ?? 0;
 
-    const kind = instances ? 'instances' : 'binary';
-    const all = openDataset({ imagesDir: required(c, 'images', v['images']), labelsDir: required(c, 'labels', v['labels']), kind });
-    let trainSet: Dataset = all;
-    let valSet: Dataset | undefined;
-    const valImages = str(v['val-images']);
-    if (valImages !== undefined) {
-      valSet = openDataset({ imagesDir: valImages, labelsDir: required(c, 'val-labels', v['val-labels']), kind });
-    } else if (v['val-fraction'] !== undefined || v['val-names'] !== undefined) {
-      const names = str(v['val-names']);
-      const split = splitDataset(names !== undefined ? { names: names.split(',').map((n) => n.trim()) } : { fraction: numFlag(c, 'val-fraction', v['val-fraction'])!, seed })(all);
-      trainSet = split.train;
-      valSet = split.validation;
-    }
-    const cache = weightMapCache();
-    const load = loadEntry(trainSet);
-    const items = trainSet.entries.map((e) => trainingItem(cache)(load(e)));
-    const valEntries = valSet ? valSet.entries.map(loadEntry(valSet)) : [];
-
-    const rt = await createRuntime({ ...(str(v['backend']) ? { backend: str(v['backend'])! } : {}) });
+    const createdOut = !existsSync(out);
+    const lock = claimOutFolder(out, resumed ? 'resume' : v['overwrite'] === true ? 'overwrite' : 'new');
+    // SIGINT/SIGTERM: the first asks the trainer to stop after the current step and write
+    // last.safetensors; a second one exits at once (the lock is released by its exit hook).
+    const stop = new AbortController();
+    let signalled: NodeJS.Signals | undefined;
+    const exitCodeOf = (sig: NodeJS.Signals): number => (sig === 'SIGTERM' ? 143 : 130);
+    const onSignal = (sig: NodeJS.Signals): void => {
+      if (signalled !== undefined) {
+        console.error(`\n${sig} again: stopping now; checkpoints already written in ${out} are kept`);
+        process.exit(exitCodeOf(sig));
+      }
+      signalled = sig;
+      console.error(`\n${sig}: stopping after the current step and writing ${join(out, 'last.safetensors')} (${sig} again to stop at once)`);
+      stop.abort();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    let started = false;
     try {
-      console.log(`training on ${rt.backend}: ${items.length} images, ${valEntries.length} validation; depth ${config.depth}, base ${config.base}, tile ${tile}; ${optimizer.kind} lr ${lr}; seed ${seed}`);
-      const bar = progressReporter(process.stdout, undefined, 'steps');
-      bar.start('train');
-      const logFile = join(out, 'log.jsonl');
-      const validate = valEntries.length > 0 ? validator(rt, config, valEntries, { instances, dir: join(out, 'val'), tile: Math.max(tile, config.tile) }) : undefined;
-      const extra = resumed?.training ? (JSON.parse(resumed.training.extra) as { best?: number }) : {};
-      const result = await runTraining({
-        rt, config, items, optimizer, loss, lr, schedule, steps, seed, tile, outDir: out,
-        params: resumed?.params ?? initParams(config, seed),
-        accumulate: intFlag(c, 'accumulate', v['accumulate'], 1)!,
-        checkpointEvery: intFlag(c, 'checkpoint-every', v['checkpoint-every'], 50)!,
-        validateEvery: intFlag(c, 'val-every', v['val-every'], 100)!,
-        ...(minutes !== undefined ? { minutes } : {}),
-        ...(validate ? { validate } : {}),
-        ...(resumed?.training ? { resume: { state: resumed.training.state, step: resumed.training.step, best: extra.best ?? -Infinity } } : {}),
-        onStep: (st) => bar.update({ done: st.step, total: steps, note: `loss ${st.loss.toFixed(4)}` }),
-        onValidation: (step, val) => {
-          console.log(`\nvalidation at step ${step}: ${Object.entries(val.metrics).map(([k, x]) => `${k} ${x.toFixed(4)}`).join(', ')}`);
-          void writeLossChart(logFile, join(out, 'loss.png'));
-        },
-      });
-      bar.finish();
-      await writeLossChart(logFile, join(out, 'loss.png'));
-      console.log(`done: ${result.steps} steps, last loss ${result.lastLoss.toFixed(4)}${Number.isFinite(result.best) ? `, best validation IoU ${result.best.toFixed(4)}` : ''}`);
-      console.log(`wrote ${join(out, 'last.safetensors')}${Number.isFinite(result.best) ? `, ${join(out, 'best.safetensors')}` : ''}, ${logFile}, ${join(out, 'loss.png')}`);
-      return 0;
+      const kind = instances ? 'instances' : 'binary';
+      const all = openDataset({ imagesDir: required(c, 'images', v['images']), labelsDir: required(c, 'labels', v['labels']), kind });
+      let trainSet: Dataset = all;
+      let valSet: Dataset | undefined;
+      const valImages = str(v['val-images']);
+      if (valImages !== undefined) {
+        valSet = openDataset({ imagesDir: valImages, labelsDir: required(c, 'val-labels', v['val-labels']), kind });
+      } else if (v['val-fraction'] !== undefined || v['val-names'] !== undefined) {
+        const names = str(v['val-names']);
+        const split = splitDataset(names !== undefined ? { names: names.split(',').map((n) => n.trim()) } : { fraction: numFlag(c, 'val-fraction', v['val-fraction'])!, seed })(all);
+        trainSet = split.train;
+        valSet = split.validation;
+      }
+      const cache = weightMapCache();
+      const load = loadEntry(trainSet);
+      const items = trainSet.entries.map((e) => trainingItem(cache)(load(e)));
+      const valEntries = valSet ? valSet.entries.map(loadEntry(valSet)) : [];
+
+      const rt = await createRuntime({ ...(str(v['backend']) ? { backend: str(v['backend'])! } : {}) });
+      started = true;
+      try {
+        console.log(`training on ${rt.backend}: ${items.length} images, ${valEntries.length} validation; depth ${config.depth}, base ${config.base}, tile ${tile}; ${optimizer.kind} lr ${lr}; seed ${seed}`);
+        const bar = progressReporter(process.stdout, undefined, 'steps');
+        bar.start('train');
+        const logFile = join(out, 'log.jsonl');
+        const validate = valEntries.length > 0 ? validator(rt, config, valEntries, { instances, dir: join(out, 'val'), tile: Math.max(tile, config.tile) }) : undefined;
+        const extra = resumed?.training ? (JSON.parse(resumed.training.extra) as { best?: number }) : {};
+        const result = await runTraining({
+          rt, config, items, optimizer, loss, lr, schedule, steps, seed, tile, outDir: out,
+          params: resumed?.params ?? initParams(config, seed),
+          names: trainSet.entries.map((e) => e.stem),
+          signal: stop.signal,
+          accumulate, checkpointEvery, validateEvery,
+          ...(minutes !== undefined ? { minutes } : {}),
+          ...(validate ? { validate } : {}),
+          ...(resumed?.training ? { resume: { state: resumed.training.state, step: resumed.training.step, best: extra.best ?? -Infinity, from: resumeFile! } } : {}),
+          onStep: (st) => bar.update({ done: st.step, total: steps, note: `loss ${st.loss.toFixed(4)}` }),
+          onValidation: (step, val) => {
+            console.log(`\nvalidation at step ${step}: ${Object.entries(val.metrics).map(([k, x]) => `${k} ${x.toFixed(4)}`).join(', ')}`);
+            void writeLossChart(logFile, join(out, 'loss.png'));
+          },
+        });
+        bar.finish();
+        await writeLossChart(logFile, join(out, 'loss.png'));
+        if (result.interrupted && signalled !== undefined) {
+          console.error(`${signalled}: stopped at step ${result.steps} of ${steps}; wrote ${result.checkpoint}; continue with --resume ${result.checkpoint} --out ${out}`);
+          return exitCodeOf(signalled);
+        }
+        console.log(`done: ${result.steps} steps, last loss ${result.lastLoss.toFixed(4)}${Number.isFinite(result.best) ? `, best validation IoU ${result.best.toFixed(4)}` : ''}`);
+        console.log(`wrote ${join(out, 'last.safetensors')}${Number.isFinite(result.best) ? `, ${join(out, 'best.safetensors')}` : ''}, ${logFile}, ${join(out, 'loss.png')}`);
+        return 0;
+      } finally {
+        await rt.dispose();
+      }
     } finally {
-      await rt.dispose();
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      lock.release();
+      // A run that failed before training (bad data) leaves no empty folder it created.
+      if (createdOut && !started) {
+        try {
+          rmdirSync(out);
+        } catch {
+          // not empty (or already gone): keep it
+        }
+      }
     }
   },
 };
