@@ -2,9 +2,15 @@
  * Label maps: per-pixel class indices and object (instance) ids, from label images.
  *
  * Three kinds of label image are understood:
- * - `'binary'`: a mask with two values (low → class 0, high → class 1), or 0 vs non-zero
- *   (0 → 0, anything else → 1). ISBI 2012 labels (0 = membrane, 255 = cell interior) read
- *   as membrane = 0 (background), cells = 1 (foreground); the objects are the cells.
+ * - `'binary'`: a mask with at most two values: low → class 0, high → class 1 (so 0 vs
+ *   any one non-zero value is 0 vs non-zero: 0/1, 0/255, 0/65535). One value is all
+ *   background if it is 0, else all foreground. Three or more distinct values are a
+ *   DataError naming the file and the values, never a silent threshold: such a file is an
+ *   instance map (use `'instances'`), a class map (use `'multiclass'`) or a mask saved with
+ *   anti-aliased or lossy edges, and in each case thresholding at 0 would train on wrong
+ *   labels (every edge pixel of value 1 becoming object) without a word. ISBI 2012 labels
+ *   (0 = membrane, 255 = cell interior) read as membrane = 0 (background), cells = 1
+ *   (foreground); the objects are the cells.
  * - `'multiclass'`: class indices 0…K−1 with K = `numClasses`; when the values are not all
  *   in 0…K−1 but there are at most K distinct values, they are mapped in increasing order
  *   to 0…K−1 (so 0/128/255 reads as 0/1/2). More than K distinct values is an error.
@@ -177,15 +183,20 @@ const mapValues = (v: Int32Array, f: (x: number) => number): Int32Array => {
   return out;
 };
 
+/** At most `max` values for a message: "0, 3, 9, 200" or "0, 1, 2, …, 4095 (4096 values)". */
+const showValues = (values: readonly number[], max = 6): string =>
+  values.length <= max ? values.join(', ') : `${values.slice(0, max - 1).join(', ')}, …, ${values[values.length - 1]} (${values.length} values)`;
+
 const binaryClasses = (v: Int32Array, file: string): Int32Array => {
   const values = distinct(v);
-  const [lo, hi] = [values[0] ?? 0, values[values.length - 1] ?? 0];
-  if (values.length <= 2 || lo === 0) {
-    // One value: all background if it is 0, else all foreground.
-    const threshold = values.length === 2 ? hi : lo === 0 ? 1 : lo;
-    return mapValues(v, (x) => (x >= threshold && x !== 0 ? 1 : 0));
+  if (values.length > 2) {
+    const hint = values[0] === 0 ? 'object ids 1…N need instance labels (--instances)' : 'a class map needs a model with that many classes';
+    throw new DataError(`${shortName(file)}: ${values.length} distinct values (${showValues(values)}) in a binary mask; expected at most two (background = the lower, e.g. 0/255); ${hint}`, file);
   }
-  throw new DataError(`${shortName(file)}: ${values.length} distinct values (${lo}…${hi}) and no 0; expected a binary mask: two values, or 0 vs non-zero`, file);
+  const [lo, hi] = [values[0] ?? 0, values[values.length - 1] ?? 0];
+  // two values: low → 0, high → 1; one value: all background if it is 0, else all foreground
+  const foreground = values.length === 2 ? hi : lo === 0 ? 1 : lo;
+  return mapValues(v, (x) => (x >= foreground && x !== 0 ? 1 : 0));
 };
 
 const multiClasses = (v: Int32Array, k: number, file: string): Int32Array => {

@@ -63,14 +63,27 @@ describe('labelsFromImage', () => {
     expect(l.numClasses).toBe(2);
   });
 
-  it('binary: two values without 0 map low → 0, high → 1; 0 vs many non-zero → 0/1', () => {
+  it('binary: two values map low → 0, high → 1 (with 0: 0 vs the non-zero value); one value is all 0 or all 1', () => {
     expect(arr(labelsFromImage({ kind: 'binary' })(img(3, [1, 2, 2])).classes)).toEqual([0, 1, 1]);
-    expect(arr(labelsFromImage({ kind: 'binary' })(img(4, [0, 3, 9, 200])).classes)).toEqual([0, 1, 1, 1]);
+    expect(arr(labelsFromImage({ kind: 'binary' })(img(4, [0, 200, 200, 0])).classes)).toEqual([0, 1, 1, 0]);
     expect(arr(labelsFromImage({ kind: 'binary' })(img(2, [0, 0])).classes)).toEqual([0, 0]);
+    expect(arr(labelsFromImage({ kind: 'binary' })(img(2, [7, 7])).classes)).toEqual([1, 1]);
+  });
+
+  it('binary: three or more values are a DataError naming the file, the values and what was expected (issue 18: was thresholded at 0)', () => {
+    const read = (values: number[]) => () => labelsFromImage({ kind: 'binary', file: '/d/labels/07.png' })(img(values.length, values));
+    expect(read([0, 3, 9, 200])).toThrow(DataError);
+    expect(read([0, 3, 9, 200])).toThrow(
+      'labels/07.png: 4 distinct values (0, 3, 9, 200) in a binary mask; expected at most two (background = the lower, e.g. 0/255); object ids 1…N need instance labels (--instances)',
+    );
+    // an anti-aliased 0/255 mask: the edge values are not silently made foreground
+    expect(read([0, 1, 128, 254, 255])).toThrow(/5 distinct values \(0, 1, 128, 254, 255\)/);
+    // many values are shown shortened, with their count
+    expect(read(Array.from({ length: 100 }, (_, i) => i))).toThrow(/100 distinct values \(0, 1, 2, 3, 4, …, 99 \(100 values\)\)/);
   });
 
   it('binary: more than two values and no 0 is a DataError naming the file', () => {
-    expect(() => labelsFromImage({ kind: 'binary', file: '/d/labels/07.png' })(img(3, [1, 2, 3]))).toThrow(/labels\/07\.png: 3 distinct values \(1…3\) and no 0/);
+    expect(() => labelsFromImage({ kind: 'binary', file: '/d/labels/07.png' })(img(3, [1, 2, 3]))).toThrow(/labels\/07\.png: 3 distinct values \(1, 2, 3\) in a binary mask; expected at most two .*a class map needs a model with that many classes$/);
   });
 
   it('multiclass: indices kept, sorted values remapped, too many classes rejected', () => {

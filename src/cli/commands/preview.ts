@@ -16,7 +16,8 @@ const usage = `Usage: unet-ts preview --images DIR --labels DIR [--instances] [-
 Writes N augmented input tiles with their label crops, Eq. 2 weight maps (heat maps) and a
 side-by-side sheet each, exactly as the tile sampler gives them to training.
 --instances reads 16-bit instance labels (0 = background, 1…N objects); otherwise labels
-are binary masks (two values, or 0 vs non-zero).`;
+are binary masks (at most two values: the lower is background, e.g. 0/255;
+three or more values are an error naming the file).`;
 
 export const preview: Command = {
   name: 'preview',
