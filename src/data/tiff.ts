@@ -51,6 +51,7 @@ const decompress = (UTIF.decode as unknown as { readonly _decompress: Decompress
 
 /**
  * Decodes one strip or tile of `size` bytes, refusing one that decodes to fewer bytes.
+ * An uncompressed strip is already known to lie inside the file (see `pixelBytes`).
  *
  * utif2's decoders write into a caller's buffer and report nothing: a cut or corrupt LZW /
  * PackBits strip simply leaves the rest of the buffer as it was. So the strip is decoded
@@ -89,6 +90,17 @@ const decodeSegment = (
     srcOff = 0;
     len = size;
     cmpr = 1;
+  }
+  if (cmpr === 1) {
+    // raw bytes (stored so, or inflated above), all inside the file: one copy writes every
+    // byte, so the two-run check below is not needed (it would double a big page's memory)
+    const out = new Uint8Array(size);
+    try {
+      decompress(ifd, [ifd], src, srcOff, size, 1, out, 0, fillOrder, w, h);
+    } catch (e) {
+      throw bad(`${what}: cannot decode pixel data (${messageOf(e)})`);
+    }
+    return out;
   }
   const run = (fill: number): Uint8Array => {
     // the strip alone, followed by padding: utif2's decoders do not stop at the strip's end
