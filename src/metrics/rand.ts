@@ -18,7 +18,34 @@
  * All scores lie in [0, 1], 1 = perfect; splitting a true segment lowers the split score,
  * merging two lowers the merge score. When H(S) = 0 (one predicted segment) nothing can be
  * split and V_Info_split = 1; likewise V_Info_merge = 1 when H(T) = 0; V_Info = 1 when both.
- * With no counted pixel (ground truth all background) every score is NaN.
+ *
+ * Empty and all-covering predictions (our definition; the paper and the ISBI 2012 scripts do
+ * not cover them). The foreground restriction is blind to where the prediction puts its
+ * background: the table only sees how the true objects are cut up. That is the intent on EM
+ * data (the true background, membranes, is thin), but it makes two degenerate predictions
+ * look good, and a Rand error of 0 / V_Info of 1 for a prediction that found nothing is
+ * wrong, so `randScores` scores them before the table:
+ * - truth and prediction both without objects (all 0): every score 1 — they agree;
+ * - exactly one of them without objects: every score 0 (worst) — a prediction of nothing
+ *   for an image with objects (with 'singleton' it would otherwise score 2/(1 + m) for an
+ *   m-pixel object, and V_Info up to ~0.8 for many small ones; with 'ignore' the table would
+ *   be empty, NaN), and false objects on an image that has none; likewise when no predicted
+ *   object pixel lies in the truth's foreground under `unassigned: 'ignore'`;
+ * - the prediction one segment covering the whole image (no 0 anywhere) while the truth is
+ *   one object with background around it: every score 0. That prediction marks no boundary
+ *   and no background at all, and it is what `randError`'s threshold 0 makes of any map
+ *   whose values are all above 0 — every softmax output, a confident all-background one
+ *   included — yet the restricted table sees one segment against one segment and calls it
+ *   perfect: every image with a single object would score Rand error 0 whatever the
+ *   network said. With two or more true objects the table already charges the whole-image
+ *   segment as a merge of them (V_Rand < 1, V_Info 0), and with no true background it
+ *   covers every pixel; both are scored as usual.
+ * So an all-background probability map of an image with objects never scores perfect in
+ * `randError`: with one object its Rand error is 1 and V_Info 0 (every threshold gives
+ * nothing or everything), with more the whole-image merge is the best it gets. A prediction
+ * with objects that marks some background is scored by the table as before; the best
+ * threshold of a real prediction is such a one, so the README's measured numbers stand. `scoresOfTable` alone
+ * knows only the table: NaN for an empty one.
  *
  * Predicted boundary pixels (label 0) inside the ground-truth foreground belong to no
  * segment. By default (`unassigned: 'singleton'`) each is a segment of its own, as in the
@@ -111,7 +138,8 @@ export const scoresOfTable = (table: Contingency): RandScores => {
 
 /**
  * Foreground-restricted Rand and information scores of a predicted instance map against a
- * ground-truth instance map (0 = background in both). Throws a MetricError when the sizes
+ * ground-truth instance map (0 = background in both), with the empty and all-covering
+ * predictions scored as the module comment says. Throws a MetricError when the sizes
  * differ.
  *
  * @example
@@ -121,16 +149,41 @@ export const scoresOfTable = (table: Contingency): RandScores => {
 export const randScores = (pred: Labels, gt: Labels, opts: RandOptions = {}): RandScores => {
   const n = orThrowMetric(samePixels('randScores', pred, gt));
   // typed copies keep the per-pixel reads below monomorphic (fast) whatever ArrayLike came in
-  const p = opts.thin === true ? thinBoundaries(pred).data : Int32Array.from(pred.data);
+  const raw = Int32Array.from(pred.data);
+  const p = opts.thin === true ? thinBoundaries(pred).data : raw;
   const g = Int32Array.from(gt.data);
+  // the degenerate cases of the module comment, decided before the table — on the prediction
+  // as given: thinning hands boundary pixels to segments, so a thinned map may have no 0 left
+  const truth = contents(g);
+  const predicted = contents(raw);
+  if (truth.objects === 0 && predicted.objects === 0) return uniform(1, 0);
+  if (truth.objects === 0 || predicted.objects === 0) return uniform(0, truth.objects);
+  if (predicted.background === 0 && predicted.single && truth.background > 0 && truth.single) return uniform(0, truth.objects);
   const unassigned = opts.unassigned === 'ignore' ? undefined : ('singleton' as const);
   const table = contingency(
     n,
     (i) => (p[i] === 0 ? unassigned : p[i]),
     (i) => (g[i] === 0 ? undefined : g[i]),
   );
-  return scoresOfTable(table);
+  // 'ignore' and no predicted object pixel on the true objects: they were all missed
+  return table.n === 0 ? uniform(0, 0) : scoresOfTable(table);
 };
+
+/** Object (non-zero) and background pixel counts of a map, and whether all objects share one label. */
+const contents = (m: Int32Array): { readonly objects: number; readonly background: number; readonly single: boolean } => {
+  let objects = 0;
+  let first = 0;
+  let single = true;
+  for (const v of m) {
+    if (v === 0) continue;
+    if (objects++ === 0) first = v;
+    else if (v !== first) single = false;
+  }
+  return { objects, background: m.length - objects, single };
+};
+
+/** Every score `v` (1: agreement, 0: worst), over `pixels` counted pixels. */
+const uniform = (v: number, pixels: number): RandScores => ({ vRand: v, vRandSplit: v, vRandMerge: v, vInfo: v, vInfoSplit: v, vInfoMerge: v, pixels });
 
 /** Options of `randError`: those of `randScores` plus the thresholds, e.g. `{ thresholds: [0.5] }`. */
 export interface RandErrorOptions extends RandOptions {

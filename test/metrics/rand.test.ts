@@ -47,7 +47,7 @@ describe('randScores (foreground-restricted Rand and information scores)', () =>
     // pixel 2 is gt background: the pred's merge through it is not seen
     const s = randScores(row([1, 1, 1, 2, 2]), row([1, 1, 0, 2, 2]));
     expect(s).toMatchObject({ vRand: 1, vInfo: 1, pixels: 4 });
-    expect(randScores(row([1, 1]), row([0, 0])).vRand).toBeNaN();
+    expect(randScores(row([1, 1, 0]), row([0, 0, 0])).vRand).toBe(0); // false objects, nothing true: worst (was NaN)
   });
 
   it('scores unassigned pixels as singletons, or ignores them', () => {
@@ -112,25 +112,102 @@ describe('randScores (foreground-restricted Rand and information scores)', () =>
   });
 });
 
+describe('randScores: empty and all-covering predictions (issue 18)', () => {
+  const all = (v: number) => ({ vRand: v, vRandSplit: v, vRandMerge: v, vInfo: v, vInfoSplit: v, vInfoMerge: v });
+
+  it('both without objects: perfect', () => {
+    expect(randScores(row([0, 0, 0]), row([0, 0, 0]))).toEqual({ ...all(1), pixels: 0 });
+  });
+
+  it('prediction empty, truth with objects: worst (was 2/(1+m) Rand and V_Info up to ~0.8 from singletons)', () => {
+    expect(randScores(row([0, 0, 0, 0, 0]), row([0, 1, 1, 1, 0]))).toEqual({ ...all(0), pixels: 3 });
+    // many one-pixel objects: singletons used to match them exactly (V_Rand 1)
+    expect(randScores(row([0, 0, 0, 0]), row([1, 0, 2, 0]))).toMatchObject(all(0));
+    expect(randScores(row([0, 0, 0, 0]), row([1, 0, 2, 0]), { unassigned: 'ignore' })).toMatchObject(all(0)); // was NaN
+  });
+
+  it('truth without objects, prediction with some: worst', () => {
+    expect(randScores(row([0, 5, 5, 0]), row([0, 0, 0, 0]))).toEqual({ ...all(0), pixels: 0 });
+  });
+
+  it('prediction one segment over the whole image, truth one object with background: worst (was perfect)', () => {
+    expect(randScores(row([1, 1, 1, 1, 1]), row([0, 1, 1, 1, 0]))).toMatchObject(all(0));
+    // two true objects: the table charges the whole-image segment as their merge, as before
+    const m = randScores(row([1, 1, 1, 1, 1]), row([1, 1, 0, 2, 2]));
+    expect(m.vRand).toBeCloseTo(2 / 3, 12);
+    expect(m.vInfo).toBe(0);
+  });
+
+  it('the whole image as one object is perfect where the truth is one object without background too', () => {
+    expect(randScores(row([7, 7, 7]), row([1, 1, 1]))).toMatchObject(all(1));
+    // truth without background, several objects: the table covers every pixel, scored as usual
+    const s = randScores(row([1, 1, 1, 1]), row([1, 1, 2, 2]));
+    expect(s.vRand).toBeCloseTo(2 / 3, 12);
+    expect(s.vInfo).toBe(0);
+  });
+
+  it('a prediction that marks background is scored by the table, even one segment on one object', () => {
+    // the foreground restriction as ISBI 2012 defines it: the bleed into pixel 0 is not seen
+    expect(randScores(row([1, 1, 1, 1, 0]), row([0, 1, 1, 1, 0]))).toMatchObject(all(1));
+    // one true object, prediction splits it: V_Info 0 (H(T) = 0, I = 0), Rand 2·(1+4)/(5+9) = 5/7
+    const s = randScores(row([0, 1, 2, 2, 0]), row([0, 1, 1, 1, 0]));
+    expect(s.vRand).toBeCloseTo(10 / 14, 12);
+    expect(s.vInfo).toBe(0);
+    expect(s.vInfoMerge).toBe(1);
+  });
+
+  it('no prediction pixel on the true objects under unassigned: ignore is worst, not NaN', () => {
+    expect(randScores(row([1, 0, 0, 0]), row([0, 1, 1, 0]), { unassigned: 'ignore' })).toEqual({ ...all(0), pixels: 0 });
+  });
+});
+
 describe('randError', () => {
+  it('an all-background prediction of an image with objects is the worst, not perfect (issue 18)', () => {
+    // confident background everywhere: threshold 0 makes it one segment over the whole image
+    // (the restricted table called that perfect for one true object), every other threshold nothing
+    const gt = { width: 4, height: 2, data: [0, 1, 1, 0, 0, 1, 1, 0] };
+    const r = randError(new Float32Array(8).fill(0.01), gt);
+    expect(r.randError).toBe(1);
+    expect(r.infoError).toBe(1);
+    // a map of exact zeros (nothing at any threshold) and several objects: worst too
+    const r2 = randError(new Float32Array(8), { width: 4, height: 2, data: [1, 0, 2, 0, 1, 0, 2, 0] });
+    expect([r2.randError, r2.infoError]).toEqual([1, 1]);
+    // confident background and several objects: at best the whole-image merge, never perfect
+    const r3 = randError(new Float32Array(8).fill(0.01), { width: 4, height: 2, data: [1, 0, 2, 0, 1, 0, 2, 0] });
+    expect(r3.randError).toBeCloseTo(1 - 2 * 8 / (16 + 8), 12);
+    expect(r3.infoError).toBe(1);
+  });
+
+  it('an image without objects: perfect at a threshold that predicts nothing (threshold 1 always does)', () => {
+    const r = randError(new Float32Array([0.9, 0.2, 0.1, 0.95]), row([0, 0, 0, 0]));
+    expect(r.randError).toBe(0);
+    expect(r.threshold).toBe(1); // float32 0.9 < 0.9 but 0.95 > 0.9: only 1 predicts nothing
+    // only thresholds that leave objects: worst
+    expect(randError(new Float32Array([0.9, 0.2, 0.1, 0.95]), row([0, 0, 0, 0]), { thresholds: [0.5] }).randError).toBe(1);
+  });
+
   it('picks the best threshold (hand example)', () => {
     // gt 1 1 0 2 2, probability .9 .9 .45 .9 .9
     // t ≤ 0.4: one component over the gt foreground = a merge of 2+2 pixels: V_Rand 2·8/(16+8) = 2/3
     // 0.5 ≤ t ≤ 0.8: components {0,1}, {3,4} = gt: V_Rand 1
-    // t ≥ 0.9 (float32 0.9 is just below 0.9): nothing, four singletons: 2·4/(4+8) = 2/3
+    // t ≥ 0.9 (float32 0.9 is just below 0.9): nothing predicted: worst, 0 (issue 18; four singletons gave 2/3)
     const r = randError(new Float32Array([0.9, 0.9, 0.45, 0.9, 0.9]), row([1, 1, 0, 2, 2]));
     expect(r.randError).toBe(0);
     expect(r.infoError).toBeCloseTo(0, 12);
     expect(r.threshold).toBe(0.5);
     const v = r.perThreshold.map((p) => p.scores.vRand);
     expect(r.perThreshold.map((p) => p.threshold)).toEqual([0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1]);
-    [0, 1, 2, 3, 4, 9, 10].forEach((k) => expect(v[k]).toBeCloseTo(2 / 3, 12));
+    [0, 1, 2, 3, 4].forEach((k) => expect(v[k]).toBeCloseTo(2 / 3, 12));
+    [9, 10].forEach((k) => expect(v[k]).toBe(0));
     [5, 6, 7, 8].forEach((k) => expect(v[k]).toBe(1));
   });
 
   it('reports the best V_Rand with custom thresholds', () => {
-    const r = randError(new Float32Array([0.9, 0.9, 0.45, 0.9, 0.9]), row([1, 1, 0, 2, 2]), { thresholds: [0.2, 0.95] });
-    expect(r.randError).toBeCloseTo(1 / 3, 12);
+    const r = randError(new Float32Array([0.9, 0.9, 0.45, 0.9, 0.9]), row([1, 1, 0, 2, 2]), { thresholds: [0.3, 0.5] });
+    expect(r.randError).toBe(0);
+    expect(r.threshold).toBe(0.5);
+    // 0.2: the two objects merged, 2/3; 0.95: nothing predicted, 0
+    expect(randError(new Float32Array([0.9, 0.9, 0.45, 0.9, 0.9]), row([1, 1, 0, 2, 2]), { thresholds: [0.2, 0.95] }).randError).toBeCloseTo(1 / 3, 12);
   });
 
   it('rejects a probability map of the wrong size and an empty threshold list', () => {
