@@ -51,7 +51,7 @@ export const demo: Command = {
     const { values: v } = parse('demo', argv, { lr: { type: 'string' }, tile: { type: 'string' }, out: { type: 'string' }, steps: { type: 'string' }, minutes: { type: 'string' }, backend: { type: 'string' } });
     const steps = intIn('demo', 'steps', v['steps'], { min: 1, max: 1_000_000 }, 150);
     // a training crop of the 256×256 synthetic images (at most one valid step above covering them)
-    const trainTile = tileFlag('demo', v['tile'], PRESETS.tiny, { fallback: 188, use: 'training', images: () => [{ file: 'synthetic 256×256', width: 256, height: 256 }] });
+    const trainTile = tileFlag('demo', v['tile'], PRESETS.tiny, { fallback: 188, use: 'training', images: () => [{ file: 'the synthetic images', width: 256, height: 256 }] });
     const minutes = numIn('demo', 'minutes', v['minutes'], { above: 0 });
     const lr = numIn('demo', 'lr', v['lr'], { above: 0, max: 10 }, 0.002);
     const backend = backendFlag('demo', v['backend']);
