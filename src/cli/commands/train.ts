@@ -53,26 +53,6 @@ step, writes DIR/last.safetensors and exits with 130 / 143.`;
 const schedules = ['constant', 'step', 'poly'] as const;
 const c = 'train';
 
-/**
- * `--steps -1` → `--steps=-1` for the string flags of `options`. parseArgs reads a value that
- * starts with '-' as a flag and fails with "argument is ambiguous", so a negative number
- * would never reach the range checks below that say what is expected. (The same rewrite
- * would serve every command in src/cli/args.ts's `parse`.)
- */
-export const joinNegativeValues = (argv: readonly string[], options: Options): string[] => {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const next = argv[i + 1];
-    const name = a.startsWith('--') && !a.includes('=') ? a.slice(2) : undefined;
-    if (name !== undefined && options[name]?.type === 'string' && next !== undefined && /^-(\d|\.\d|inf|nan)/i.test(next)) {
-      out.push(`${a}=${next}`);
-      i++;
-    } else out.push(a);
-  }
-  return out;
-};
-
 /** An integer flag ≥ `min` (and ≤ `max`), or a UsageError naming flag, value and range. */
 const intIn = (name: string, v: string | boolean | undefined, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number => {
   const n = intFlag(c, name, v, fallback)!;
@@ -144,7 +124,8 @@ export const train: Command = {
       'checkpoint-every': s('string'), loss: s('string'), seed: s('string'), backend: s('string'), resume: s('string'),
       overwrite: s('boolean'), out: s('string'),
     };
-    const { values: v } = parse(c, joinNegativeValues(argv, options), options);
+    // parse joins `--steps -1` into `--steps=-1`, so a negative value reaches the range checks below.
+    const { values: v } = parse(c, argv, options);
     const out = required(c, 'out', v['out']);
     const instances = v['instances'] === true;
     const resumeFile = str(v['resume']);
