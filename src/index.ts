@@ -65,7 +65,7 @@ export * as metrics from './metrics/index.js';
 // Data (files are written through one atomic writer, which throws AtomicWriteError)
 export { AtomicWriteError } from './io/atomic.js';
 export {
-  readImage, decodeImage, decodePng, encodePng, writePng, image, toTensor, fromTensor, normalize, DataError,
+  readImage, decodeImage, DEFAULT_MAX_PIXELS, decodePng, encodePng, writePng, image, toTensor, fromTensor, normalize, DataError,
   openDataset, loadEntry, splitDataset, trainingItem, labelsFromImage, weightMap, weightMapCache, sampleTile, synthetic,
   type Image, type RawImage, type NormalizeMode, type ImageFileOptions, type ReadImageOptions, type ReadOptions, type WriteOptions,
   type Dataset, type DatasetEntry, type DatasetOptions, type SplitBy, type LoadedEntry, type Labels, type LabelMap, type LabelOptions,

@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import * as E from 'fp-ts/lib/Either.js';
+import { DEFAULT_MAX_PIXELS } from '../data/limits.js';
 import { tilePlan } from '../infer/plan.js';
 import { BACKENDS, isBackendName } from '../runtime/backend.js';
 import { geometry, validAbove, type GeometryConfig } from '../unet/geometry.js';
@@ -100,11 +101,11 @@ const describeRange = (r: Range): string => {
   return [lo, hi].filter((x) => x !== undefined).join(' and ');
 };
 
-/** `n` if it lies in `r`, else a UsageError naming the flag, the value and the range. */
-export const inRange = (command: string, name: string, n: number, r: Range): number => {
+/** `n` if it lies in `r`, else a UsageError naming the flag, the value as given (`shown`) and the range. */
+export const inRange = (command: string, name: string, n: number, r: Range, shown = String(n)): number => {
   const ok =
     (r.min === undefined || n >= r.min) && (r.max === undefined || n <= r.max) && (r.above === undefined || n > r.above) && (r.below === undefined || n < r.below);
-  if (!ok) throw new UsageError(`${command}: --${name} ${n}: expected a number ${describeRange(r)}`);
+  if (!ok) throw new UsageError(`${command}: --${name} ${shown}: expected a number ${describeRange(r)}`);
   return n;
 };
 
@@ -119,7 +120,7 @@ export function intIn(command: string, name: string, v: string | boolean | undef
 export function intIn(command: string, name: string, v: string | boolean | undefined, r: Range): number | undefined;
 export function intIn(command: string, name: string, v: string | boolean | undefined, r: Range, fallback?: number): number | undefined {
   const n = intFlag(command, name, v);
-  return n === undefined ? fallback : inRange(command, name, n, r);
+  return n === undefined ? fallback : inRange(command, name, n, r, String(v));
 }
 
 /** A number flag in a range (see `intIn`). */
@@ -127,7 +128,7 @@ export function numIn(command: string, name: string, v: string | boolean | undef
 export function numIn(command: string, name: string, v: string | boolean | undefined, r: Range): number | undefined;
 export function numIn(command: string, name: string, v: string | boolean | undefined, r: Range, fallback?: number): number | undefined {
   const n = numFlag(command, name, v);
-  return n === undefined ? fallback : inRange(command, name, n, r);
+  return n === undefined ? fallback : inRange(command, name, n, r, String(v));
 }
 
 /** Seeds are 32-bit unsigned integers (what the generator in src/tensor/random.ts mixes). */
@@ -249,4 +250,19 @@ export const tileFlag = (
     );
   }
   return tile;
+};
+
+/** The flags every command that reads image files takes (`readImageFile`'s page and pixel limit). */
+export const IMAGE_FILE_OPTIONS: Options = { page: { type: 'string' }, 'max-pixels': { type: 'string' } };
+
+/** Usage lines for IMAGE_FILE_OPTIONS. */
+export const IMAGE_FILE_USAGE = `  --page N          the page of multi-page TIFF files (0-based; a multi-page TIFF without it is an error)
+  --max-pixels N    the largest width × height an image file may have (default ${DEFAULT_MAX_PIXELS} = 2^28),
+                    checked on the header before decoding`;
+
+/** `--page` and `--max-pixels` as `readImageFile` options, range-checked (usage errors name flag and value). */
+export const imageFileFlags = (command: string, values: Parsed['values']): { readonly page?: number; readonly maxPixels?: number } => {
+  const page = intIn(command, 'page', values['page'], { min: 0, max: 65535 });
+  const maxPixels = intIn(command, 'max-pixels', values['max-pixels'], { min: 1, max: Number.MAX_SAFE_INTEGER });
+  return { ...(page !== undefined ? { page } : {}), ...(maxPixels !== undefined ? { maxPixels } : {}) };
 };

@@ -5,7 +5,8 @@
  * command or flag, a missing flag, a value of the wrong type or out of range, an invalid
  * tile) or a backend name nobody knows (from any command, --backend or UNET_BACKEND); 1
  * everything else: bad data (DataError, CheckpointError, …, naming the file), a backend that
- * cannot start, a failed check.
+ * cannot start, a failed check; `train` stopped by SIGINT / SIGTERM exits 130 / 143 after
+ * writing its checkpoint.
  */
 import { UsageError } from './args.js';
 import { BackendError } from '../runtime/backend.js';

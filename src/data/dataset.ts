@@ -40,7 +40,17 @@ export interface DatasetOptions {
   readonly grey?: boolean;
   /** Intensity normalisation (default 'per-image'). */
   readonly normalize?: NormalizeMode;
+  /** The page of multi-page TIFF images and labels (required for those, see `readImageFile`). */
+  readonly page?: number;
+  /** Largest width × height of an image or label file (default `DEFAULT_MAX_PIXELS`). */
+  readonly maxPixels?: number;
 }
+
+/** The page and pixel limit of `o` as `readImageFile` options. */
+const fileOptions = (o: DatasetOptions): { readonly page?: number; readonly maxPixels?: number } => ({
+  ...(o.page !== undefined ? { page: o.page } : {}),
+  ...(o.maxPixels !== undefined ? { maxPixels: o.maxPixels } : {}),
+});
 
 /** One image/label pair, not yet read. */
 export interface DatasetEntry {
@@ -136,8 +146,8 @@ const toLabels = (o: DatasetOptions, file: string, img: Image): Labels =>
  */
 export const loadEntry = (ds: Dataset) => (entry: DatasetEntry): LoadedEntry => {
   const o = ds.options;
-  const raw = readImageFile(entry.imagePath, { grey: o.grey ?? false });
-  const lab = readImageFile(entry.labelPath, { paletteIndex: true });
+  const raw = readImageFile(entry.imagePath, { ...fileOptions(o), grey: o.grey ?? false });
+  const lab = readImageFile(entry.labelPath, { ...fileOptions(o), paletteIndex: true });
   const { width: w, height: h } = raw.image;
   if (lab.image.width !== w || lab.image.height !== h) {
     throw new DataError(
@@ -215,7 +225,7 @@ export const datasetClassWeights = (ds: Dataset): readonly number[] => {
   let counts: number[] = [];
   let total = 0;
   for (const e of ds.entries) {
-    const labels = toLabels(ds.options, e.labelPath, readImageFile(e.labelPath, { paletteIndex: true }).image);
+    const labels = toLabels(ds.options, e.labelPath, readImageFile(e.labelPath, { ...fileOptions(ds.options), paletteIndex: true }).image);
     if (counts.length === 0) counts = new Array<number>(labels.numClasses).fill(0);
     for (const c of labels.classes.data) counts[c] = (counts[c] ?? 0) + 1;
     total += labels.classes.data.length;

@@ -17,7 +17,7 @@ export { decodePng, readPng, encodePng, encodeRgbPng, writePng } from './png.js'
 export type { ReadOptions, RgbPixels, WriteOptions } from './png.js';
 export { decodeTiff, decodeTiffPages, readTiff, readTiffPages } from './tiff.js';
 export type { TiffOptions } from './tiff.js';
-export { readImageFile, readImage, decodeImage, isImageFile, IMAGE_EXTENSIONS } from './image-file.js';
+export { readImageFile, readImage, decodeImage, isImageFile, IMAGE_EXTENSIONS, DEFAULT_MAX_PIXELS } from './image-file.js';
 export type { ImageFileOptions, ReadImageOptions } from './image-file.js';
 export { labelMap, labelsFromImage, connectedComponents, separateTouching, countInstances } from './labels.js';
 export type { LabelMap, Labels, LabelKind, LabelOptions, Connectivity } from './labels.js';

@@ -46,6 +46,8 @@ export interface PreviewOptions {
   /** U-Net depth (default 4). */
   readonly depth?: number;
   readonly augment?: AugmentOptions;
+  /** Page of multi-page TIFFs and the pixel limit of image files (see `readImageFile`). */
+  readonly files?: { readonly page?: number; readonly maxPixels?: number };
 }
 
 const BACKGROUND: Rgb = [32, 32, 32];
@@ -87,7 +89,7 @@ export const preview = (opts: PreviewOptions): readonly string[] => {
   const g = geometry({ depth })(tile);
   if (E.isLeft(g)) throw new DataError(`preview: ${g.left.message}`);
   const { input, output, halo } = g.right;
-  const ds = openDataset({ imagesDir: opts.imagesDir, labelsDir: opts.labelsDir, kind: opts.instances ? 'instances' : 'binary' });
+  const ds = openDataset({ imagesDir: opts.imagesDir, labelsDir: opts.labelsDir, kind: opts.instances ? 'instances' : 'binary', ...opts.files });
   const r = rng(opts.seed ?? 0);
   const cache = weightMapCache();
   const written: string[] = [];

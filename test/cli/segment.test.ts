@@ -11,6 +11,7 @@ import { instanceMap } from '../../src/infer/outputs.js';
 import { segmentImage } from '../../src/infer/tiles.js';
 import { saveCheckpoint } from '../../src/train/checkpoint.js';
 import { disposeRuntimes, runtimeFor } from '../helpers/backends.js';
+import { tiffBytes, type TiffPage } from '../data/helpers.js';
 import { randomModel } from '../infer/helpers.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'unet-cli-segment-'));
@@ -116,5 +117,27 @@ describe('unet-ts segment', () => {
     const r = await run(['--model', modelFile, '--out', path.join(dir, 'rgb'), '--backend', 'cpu', '--grey', rgb]);
     expect(r.code).toBe(0);
     expect(fs.existsSync(path.join(dir, 'rgb', 'rgb_labels.png'))).toBe(true);
+  });
+
+  it('--page picks the page of a multi-page TIFF (without it: an error naming the file and the flag); --max-pixels limits the size', async () => {
+    const page = (seed: number): TiffPage => ({
+      width: 30, height: 26, bitsPerSample: 8, sampleFormat: 1, samplesPerPixel: 1, photometric: 1,
+      values: Array.from({ length: 30 * 26 }, (_, i) => (i * seed) % 251),
+    });
+    const stack = path.join(dir, 'stack.tif');
+    fs.writeFileSync(stack, tiffBytes([page(7), page(13)]));
+    const noPage = await run(['--model', modelFile, '--out', path.join(dir, 'stack-none'), '--backend', 'cpu', stack]).catch((e: Error) => e);
+    expect(noPage).toBeInstanceOf(Error);
+    expect((noPage as Error).message).toMatch(/stack\.tif: TIFF has 2 pages.*--page N/);
+    const out = path.join(dir, 'stack-1');
+    expect((await run(['--model', modelFile, '--out', out, '--backend', 'cpu', '--page', '1', stack])).code).toBe(0);
+    const want = await segmentImage(await runtimeFor('cpu'), model, readImage(stack, { page: 1, normalize: 'per-image' }));
+    expect(Array.from(readPng(path.join(out, 'stack_labels.png')).image.data)).toEqual(Array.from(want.labels));
+    const big = await run(['--model', modelFile, '--out', path.join(dir, 'small-limit'), '--backend', 'cpu', '--max-pixels', '100', grey]).catch((e: Error) => e);
+    expect((big as Error).message).toMatch(/cells\.png: .*45×38 = 1710 pixels exceeds/);
+    for (const flags of [['--page', '-1'], ['--max-pixels', '0']]) {
+      const e = await run(['--model', modelFile, '--out', path.join(dir, 'never'), ...flags, grey]).catch((x: Error) => x);
+      expect(e, flags.join(' ')).toBeInstanceOf(UsageError);
+    }
   });
 });

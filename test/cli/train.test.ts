@@ -102,23 +102,23 @@ describe('unet-ts train', () => {
   it('flags are checked by type and range: a UsageError naming flag and value (exit 2)', async () => {
     const out = join(dir, 'never');
     const cases: [string[], string][] = [
-      [['--steps', '-1'], '--steps -1 is out of range; expected an integer ≥ 1'],
-      [['--steps=-1'], '--steps -1 is out of range; expected an integer ≥ 1'],
-      [['--steps', '0'], '--steps 0 is out of range; expected an integer ≥ 1'],
+      [['--steps', '-1'], '--steps -1: expected a number ≥ 1'],
+      [['--steps=-1'], '--steps -1: expected a number ≥ 1'],
+      [['--steps', '0'], '--steps 0: expected a number ≥ 1'],
       [['--steps', '2.5'], '--steps 2.5 is not an integer'],
-      [['--minutes', '0'], '--minutes 0 is out of range; expected a number of minutes > 0'],
-      [['--minutes', '-0.5'], '--minutes -0.5 is out of range; expected a number of minutes > 0'],
-      [['--lr', '0'], '--lr 0 is out of range; expected a learning rate > 0'],
+      [['--minutes', '0'], '--minutes 0: expected a number > 0'],
+      [['--minutes', '-0.5'], '--minutes -0.5: expected a number > 0'],
+      [['--lr', '0'], '--lr 0: expected a number > 0'],
       [['--lr', 'Infinity'], '--lr Infinity is not a number'],
       [['--lr', 'fast'], '--lr fast is not a number'],
-      [['--momentum', '1'], '--momentum 1 is out of range; expected a momentum in [0, 1)'],
-      [['--weight-decay', '-1e-4'], '--weight-decay -1e-4 is out of range; expected a weight decay ≥ 0'],
-      [['--checkpoint-every', '0'], '--checkpoint-every 0 is out of range; expected an integer ≥ 1'],
-      [['--val-every', '-3'], '--val-every -3 is out of range; expected an integer ≥ 1'],
-      [['--accumulate', '0'], '--accumulate 0 is out of range; expected an integer ≥ 1'],
-      [['--seed', '-1'], '--seed -1 is out of range; expected an integer in 0…4294967295'],
-      [['--val-fraction', '1'], '--val-fraction 1 is out of range; expected a fraction in (0, 1)'],
-      [['--tile', '0'], '--tile 0 is out of range; expected an integer ≥ 1'],
+      [['--momentum', '1'], '--momentum 1: expected a number ≥ 0 and < 1'],
+      [['--weight-decay', '-1e-4'], '--weight-decay -1e-4: expected a number ≥ 0'],
+      [['--checkpoint-every', '0'], '--checkpoint-every 0: expected a number ≥ 1'],
+      [['--val-every', '-3'], '--val-every -3: expected a number ≥ 1'],
+      [['--accumulate', '0'], '--accumulate 0: expected a number ≥ 1'],
+      [['--seed', '-1'], '--seed -1: expected a number ≥ 0 and ≤ 4294967295'],
+      [['--val-fraction', '1'], '--val-fraction 1: expected a number > 0 and < 1'],
+      [['--tile', '0'], '--tile 0: expected a number ≥ 1'],
       [['--tile', '61'], '--tile 61: '],
       [['--resume', 'x.safetensors', '--overwrite'], 'give --resume (continue the run in --out) or --overwrite (start it again), not both'],
     ];
@@ -131,7 +131,7 @@ describe('unet-ts train', () => {
     // The same through the CLI: node's parseArgs alone would say "argument is ambiguous".
     const r = await cli(['train', ...data(), '--steps', '-1', '--out', out]);
     expect(r.code).toBe(2);
-    expect(r.stderr.trim()).toBe('unet-ts: train: --steps -1 is out of range; expected an integer ≥ 1');
+    expect(r.stderr.trim()).toBe('unet-ts: train: --steps -1: expected a number ≥ 1');
   });
 
   it('--resume refuses architecture, optimizer and seed flags that differ from the checkpoint, naming both', async () => {

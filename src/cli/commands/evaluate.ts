@@ -1,5 +1,5 @@
 /** `unet-ts evaluate`: segment labelled images and report pixel error, IoU/Dice, Rand error, V_Info and SEG. */
-import { backendFlag, intIn, numIn, outDirFlag, outFileFlag, parse, required, SEED_RANGE, str, tileFlag, UsageError } from '../args.js';
+import { backendFlag, IMAGE_FILE_OPTIONS, IMAGE_FILE_USAGE, imageFileFlags, intIn, numIn, outDirFlag, outFileFlag, parse, required, SEED_RANGE, str, tileFlag, UsageError } from '../args.js';
 import { readImageFile } from '../../data/image-file.js';
 import type { Command } from '../command.js';
 import { writeFileAtomic } from '../../io/atomic.js';
@@ -26,7 +26,8 @@ and with --instances the SEG score of the objects (connected components of class
   --val-fraction F  only the validation split that train --val-fraction F --seed N holds out
                     (same shuffle; --seed default 0)
   --json FILE   also write the numbers as JSON
-  --out DIR     also write the label and overlay PNGs (prediction yellow, ground truth magenta)`;
+  --out DIR     also write the label and overlay PNGs (prediction yellow, ground truth magenta)
+${IMAGE_FILE_USAGE}`;
 
 /** The images to score: all, the named stems, or the validation split of `train --val-fraction`. */
 const heldOut = (all: Dataset, names: string | undefined, fraction: string | boolean | undefined, seed: number): Dataset => {
@@ -60,6 +61,7 @@ export const evaluate: Command = {
       names: { type: 'string' },
       'val-fraction': { type: 'string' },
       seed: { type: 'string' },
+      ...IMAGE_FILE_OPTIONS,
     });
     const modelFile = required('evaluate', 'model', values['model']);
     const imagesDir = required('evaluate', 'images', values['images']);
@@ -71,6 +73,7 @@ export const evaluate: Command = {
     const out = str(values['out']);
     const backend = backendFlag('evaluate', values['backend']);
     const seed = intIn('evaluate', 'seed', values['seed'], SEED_RANGE, 0);
+    const files = imageFileFlags('evaluate', values);
     if (values['val-fraction'] !== undefined) numIn('evaluate', 'val-fraction', values['val-fraction'], { above: 0, below: 1 });
     const model = await loadModel(modelFile);
     const k = model.config.classes;
@@ -80,13 +83,14 @@ export const evaluate: Command = {
       kind: instances ? 'instances' : k > 2 ? 'multiclass' : 'binary',
       ...(k > 2 && !instances ? { numClasses: k } : {}),
       grey: values['grey'] === true,
+      ...files,
     });
     const ds = heldOut(all, str(values['names']), values['val-fraction'], seed);
     const tile = tileFlag('evaluate', values['tile'], model.config, {
       fallback: model.config.tile,
       use: 'inference',
       images: () => ds.entries.map((e) => {
-        const { width, height } = readImageFile(e.imagePath).image;
+        const { width, height } = readImageFile(e.imagePath, files).image;
         return { file: e.imagePath, width, height };
       }),
     });

@@ -1,5 +1,5 @@
 /** `unet-ts preview`: what training will see — augmented tiles, label crops, weight maps, sheets. */
-import { intIn, outDirFlag, parse, required, SEED_RANGE, tileFlag } from '../args.js';
+import { IMAGE_FILE_OPTIONS, IMAGE_FILE_USAGE, imageFileFlags, intIn, outDirFlag, parse, required, SEED_RANGE, tileFlag } from '../args.js';
 import { openDataset } from '../../data/dataset.js';
 import { readImageFile } from '../../data/image-file.js';
 import { minimumInput } from '../../unet/geometry.js';
@@ -17,7 +17,8 @@ Writes N augmented input tiles with their label crops, Eq. 2 weight maps (heat m
 side-by-side sheet each, exactly as the tile sampler gives them to training.
 --instances reads 16-bit instance labels (0 = background, 1…N objects); otherwise labels
 are binary masks (at most two values: the lower is background, e.g. 0/255;
-three or more values are an error naming the file).`;
+three or more values are an error naming the file).
+${IMAGE_FILE_USAGE}`;
 
 export const preview: Command = {
   name: 'preview',
@@ -27,6 +28,7 @@ export const preview: Command = {
     const { values: v } = parse('preview', argv, {
       images: { type: 'string' }, labels: { type: 'string' }, instances: { type: 'boolean' },
       n: { type: 'string' }, seed: { type: 'string' }, tile: { type: 'string' }, depth: { type: 'string' }, out: { type: 'string' },
+      ...IMAGE_FILE_OPTIONS,
     });
     const imagesDir = required('preview', 'images', v['images']);
     const labelsDir = required('preview', 'labels', v['labels']);
@@ -35,18 +37,19 @@ export const preview: Command = {
     const seed = intIn('preview', 'seed', v['seed'], SEED_RANGE, 0);
     const depth = intIn('preview', 'depth', v['depth'], { min: 1, max: 6 }, 4); // the range model configurations allow
     const instances = v['instances'] === true;
+    const files = imageFileFlags('preview', v);
     const tile = tileFlag('preview', v['tile'], { depth }, {
       fallback: minimumInput({ depth }),
       use: 'training',
       images: () =>
-        openDataset({ imagesDir, labelsDir, kind: instances ? 'instances' : 'binary' }).entries.map((e) => {
-          const { width, height } = readImageFile(e.imagePath).image;
+        openDataset({ imagesDir, labelsDir, kind: instances ? 'instances' : 'binary', ...files }).entries.map((e) => {
+          const { width, height } = readImageFile(e.imagePath, files).image;
           return { file: e.imagePath, width, height };
         }),
     });
     const outDir = outDirFlag('preview', outFlag);
-    const files = writePreview({ imagesDir, labelsDir, instances, n, seed, depth, outDir, tile });
-    console.log(`wrote ${files.length} files to ${outDir}; sheets: ${files.filter((f) => f.includes('sheet')).join(', ')}`);
+    const written = writePreview({ imagesDir, labelsDir, instances, n, seed, depth, outDir, tile, files });
+    console.log(`wrote ${written.length} files to ${outDir}; sheets: ${written.filter((f) => f.includes('sheet')).join(', ')}`);
     return 0;
   },
 };

@@ -1,6 +1,6 @@
 /** `unet-ts segment`: overlap-tile segmentation of image files (paper Sec. 2, Fig. 2) into PNG outputs. */
 import * as path from 'node:path';
-import { backendFlag, outDirFlag, parse, required, tileFlag, UsageError } from '../args.js';
+import { backendFlag, IMAGE_FILE_OPTIONS, IMAGE_FILE_USAGE, imageFileFlags, outDirFlag, parse, required, tileFlag, UsageError } from '../args.js';
 import type { Command } from '../command.js';
 import { readImage, readImageFile } from '../../data/image-file.js';
 import { checkChannels, checkedPlan, imageInputs, loadModel, stemOf } from '../../infer/files.js';
@@ -27,6 +27,7 @@ size works and the result equals one run over the whole image. Images are normal
                 (or the model's own tile, if larger)
   --tta         average over the 8 flips/rotations of the image (8× slower)
   --grey        convert RGB images to grey (for one-channel models)
+${IMAGE_FILE_USAGE}
 Progress goes to stderr, one line per image to stdout.`;
 
 const sizeOf = (img: { readonly width: number; readonly height: number }): { width: number; height: number } => ({ width: img.width, height: img.height });
@@ -47,6 +48,7 @@ export const segment: Command = {
         instances: { type: 'boolean' },
         grey: { type: 'boolean' },
         backend: { type: 'string' },
+        ...IMAGE_FILE_OPTIONS,
       },
       true,
     );
@@ -55,12 +57,13 @@ export const segment: Command = {
     const outFlag = required('segment', 'out', values['out']);
     if (positionals.length === 0) throw new UsageError(`segment: no input images; give image files or folders after the flags (see 'unet-ts segment --help')`);
     const backend = backendFlag('segment', values['backend']);
+    const fileOpts = imageFileFlags('segment', values);
     const model = await loadModel(modelFile);
     const files = imageInputs(positionals);
     const tile = tileFlag('segment', values['tile'], model.config, {
       fallback: model.config.tile,
       use: 'inference',
-      images: () => files.map((file) => ({ file, ...sizeOf(readImageFile(file).image) })),
+      images: () => files.map((file) => ({ file, ...sizeOf(readImageFile(file, fileOpts).image) })),
     });
     const plan = checkedPlan(model.config, tile);
     const outDir = outDirFlag('segment', outFlag);
@@ -69,7 +72,7 @@ export const segment: Command = {
     const tta = values['tta'] === true;
     try {
       for (const [i, file] of files.entries()) {
-        const img = readImage(file, { grey: values['grey'] === true, normalize: 'per-image' });
+        const img = readImage(file, { ...fileOpts, grey: values['grey'] === true, normalize: 'per-image' });
         checkChannels(model.config, img, file);
         bar.start(`image ${i + 1}/${files.length} ${path.basename(file)}`);
         const t0 = performance.now();

@@ -10,7 +10,7 @@
 import { existsSync, mkdirSync, rmdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
-import { intFlag, numFlag, parse, required, str, UsageError, type Options } from '../args.js';
+import { IMAGE_FILE_OPTIONS, IMAGE_FILE_USAGE, imageFileFlags, intFlag, intIn, numFlag, numIn, parse, required, SEED_RANGE, str, UsageError, type Options } from '../args.js';
 import type { Command } from '../command.js';
 import { configFromFlags } from '../model-source.js';
 import { progressReporter } from '../progress-bar.js';
@@ -48,24 +48,11 @@ last.safetensors so that the final weights equal those of an uninterrupted run.
 A folder that already holds a run is refused unless --resume (continue it) or --overwrite
 (start again; the old run's files move to DIR/previous-<time>/). DIR/train.lock keeps a
 second run out while this one is alive. Ctrl-C (SIGINT) or SIGTERM finishes the current
-step, writes DIR/last.safetensors and exits with 130 / 143.`;
+step, writes DIR/last.safetensors and exits with 130 / 143.
+${IMAGE_FILE_USAGE}`;
 
 const schedules = ['constant', 'step', 'poly'] as const;
 const c = 'train';
-
-/** An integer flag ≥ `min` (and ≤ `max`), or a UsageError naming flag, value and range. */
-const intIn = (name: string, v: string | boolean | undefined, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number => {
-  const n = intFlag(c, name, v, fallback)!;
-  if (n < min || n > max) throw new UsageError(`${c}: --${name} ${String(v)} is out of range; expected an integer ${max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `in ${min}…${max}`}`);
-  return n;
-};
-
-/** A finite number flag with `ok(n)`, or a UsageError naming flag, value and `expected`. */
-const numWhere = (name: string, v: string | boolean | undefined, fallback: number | undefined, ok: (n: number) => boolean, expected: string): number | undefined => {
-  const n = numFlag(c, name, v, fallback);
-  if (n !== undefined && !ok(n)) throw new UsageError(`${c}: --${name} ${String(v)} is out of range; expected ${expected}`);
-  return n;
-};
 
 /** The fields of a configuration that fix the network (all but the default tile). */
 const architecture = (k: UNetConfig): string => `depth ${k.depth}, base ${k.base}, ${k.inChannels} input channel(s), ${k.classes} classes, ${k.padding} padding, dropout ${k.dropout}`;
@@ -122,7 +109,7 @@ export const train: Command = {
       steps: s('string'), minutes: s('string'), optimizer: s('string'), lr: s('string'), momentum: s('string'),
       'weight-decay': s('string'), schedule: s('string'), accumulate: s('string'), 'val-every': s('string'),
       'checkpoint-every': s('string'), loss: s('string'), seed: s('string'), backend: s('string'), resume: s('string'),
-      overwrite: s('boolean'), out: s('string'),
+      overwrite: s('boolean'), out: s('string'), ...IMAGE_FILE_OPTIONS,
     };
     // parse joins `--steps -1` into `--steps=-1`, so a negative value reaches the range checks below.
     const { values: v } = parse(c, argv, options);
@@ -131,19 +118,20 @@ export const train: Command = {
     const resumeFile = str(v['resume']);
     if (resumeFile !== undefined && v['overwrite'] === true) throw new UsageError(`${c}: give --resume (continue the run in --out) or --overwrite (start it again), not both`);
     // Every flag is checked before the checkpoint or any data is read.
-    const steps = intIn('steps', v['steps'], 1000, 1);
-    const minutes = numWhere('minutes', v['minutes'], undefined, (n) => n > 0, 'a number of minutes > 0');
+    const steps = intIn(c, 'steps', v['steps'], { min: 1 }, 1000);
+    const minutes = numIn(c, 'minutes', v['minutes'], { above: 0 });
     const optFlag = str(v['optimizer']);
     if (optFlag !== undefined && optFlag !== 'sgd' && optFlag !== 'adam') throw new UsageError(`${c}: --optimizer ${optFlag}; expected sgd or adam`);
-    const momentumFlag = numWhere('momentum', v['momentum'], undefined, (n) => n >= 0 && n < 1, 'a momentum in [0, 1)');
-    const wdFlag = numWhere('weight-decay', v['weight-decay'], undefined, (n) => n >= 0, 'a weight decay ≥ 0');
-    const lrFlag = numWhere('lr', v['lr'], undefined, (n) => n > 0, 'a learning rate > 0');
-    const accumulate = intIn('accumulate', v['accumulate'], 1, 1);
-    const checkpointEvery = intIn('checkpoint-every', v['checkpoint-every'], 50, 1);
-    const validateEvery = intIn('val-every', v['val-every'], 100, 1);
-    const seedFlag = v['seed'] === undefined ? undefined : intIn('seed', v['seed'], 0, 0, 0xffffffff);
-    numWhere('val-fraction', v['val-fraction'], undefined, (n) => n > 0 && n < 1, 'a fraction in (0, 1)');
-    if (v['tile'] !== undefined) intIn('tile', v['tile'], 0, 1);
+    const momentumFlag = numIn(c, 'momentum', v['momentum'], { min: 0, below: 1 });
+    const wdFlag = numIn(c, 'weight-decay', v['weight-decay'], { min: 0 });
+    const lrFlag = numIn(c, 'lr', v['lr'], { above: 0 });
+    const accumulate = intIn(c, 'accumulate', v['accumulate'], { min: 1 }, 1);
+    const checkpointEvery = intIn(c, 'checkpoint-every', v['checkpoint-every'], { min: 1 }, 50);
+    const validateEvery = intIn(c, 'val-every', v['val-every'], { min: 1 }, 100);
+    const seedFlag = intIn(c, 'seed', v['seed'], SEED_RANGE);
+    numIn(c, 'val-fraction', v['val-fraction'], { above: 0, below: 1 });
+    intIn(c, 'tile', v['tile'], { min: 1 });
+    const files = imageFileFlags(c, v);
     const scheduleName = str(v['schedule']) ?? 'constant';
     if (!(schedules as readonly string[]).includes(scheduleName)) throw new UsageError(`${c}: --schedule ${scheduleName}; expected ${schedules.join(', ')}`);
     const loss = str(v['loss']) ?? 'ce';
@@ -206,12 +194,12 @@ export const train: Command = {
     let started = false;
     try {
       const kind = instances ? 'instances' : 'binary';
-      const all = openDataset({ imagesDir: required(c, 'images', v['images']), labelsDir: required(c, 'labels', v['labels']), kind });
+      const all = openDataset({ imagesDir: required(c, 'images', v['images']), labelsDir: required(c, 'labels', v['labels']), kind, ...files });
       let trainSet: Dataset = all;
       let valSet: Dataset | undefined;
       const valImages = str(v['val-images']);
       if (valImages !== undefined) {
-        valSet = openDataset({ imagesDir: valImages, labelsDir: required(c, 'val-labels', v['val-labels']), kind });
+        valSet = openDataset({ imagesDir: valImages, labelsDir: required(c, 'val-labels', v['val-labels']), kind, ...files });
       } else if (v['val-fraction'] !== undefined || v['val-names'] !== undefined) {
         const names = str(v['val-names']);
         const split = splitDataset(names !== undefined ? { names: names.split(',').map((n) => n.trim()) } : { fraction: numFlag(c, 'val-fraction', v['val-fraction'])!, seed })(all);
