@@ -12,6 +12,7 @@ import { segmentImage } from '../../src/infer/tiles.js';
 import { saveCheckpoint } from '../../src/train/checkpoint.js';
 import { disposeRuntimes, runtimeFor } from '../helpers/backends.js';
 import { randomModel } from '../infer/helpers.js';
+import { expectRejection } from '../helpers/errors.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'unet-cli-evaluate-'));
 const modelFile = path.join(dir, 'model.safetensors');
@@ -98,15 +99,7 @@ describe('unet-ts evaluate', () => {
 
   it('bad flag values are UsageErrors (exit 2) naming the flag, the value and what was expected', async () => {
     const base = ['--model', modelFile, '--images', sub('images'), '--labels', sub('labels')];
-    const usage = async (argv: readonly string[], message: string | RegExp): Promise<void> => {
-      const e = await run(argv).then(
-        () => undefined,
-        (x: unknown) => x,
-      );
-      expect(e).toBeInstanceOf(UsageError);
-      if (typeof message === 'string') expect((e as Error).message).toBe(message);
-      else expect((e as Error).message).toMatch(message);
-    };
+    const usage = (argv: readonly string[], message: string | RegExp): Promise<void> => expectRejection(run(argv), UsageError, message);
     await usage([...base, '--tile', '61'], /^evaluate: --tile 61: .*nearest valid sizes: 60 or 64$/);
     // the largest image is 40×33: one tile of 80 covers it (depth 2: output 80 − 2·20 = stride 40); at most 84
     await usage([...base, '--tile', '10004'], /^evaluate: --tile 10004 is far larger than the largest image \(.*a\.png, 40×33\): tile 80 already covers it in one tile; expected at most 84$/);

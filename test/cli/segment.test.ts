@@ -13,6 +13,7 @@ import { saveCheckpoint } from '../../src/train/checkpoint.js';
 import { disposeRuntimes, runtimeFor } from '../helpers/backends.js';
 import { tiffBytes, type TiffPage } from '../data/helpers.js';
 import { randomModel } from '../infer/helpers.js';
+import { expectRejection } from '../helpers/errors.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'unet-cli-segment-'));
 const modelFile = path.join(dir, 'model.safetensors');
@@ -90,15 +91,7 @@ describe('unet-ts segment', () => {
 
   it('bad usage is a UsageError (exit 2) naming the flag, the value and what was expected', async () => {
     const base = ['--model', modelFile, '--out', path.join(dir, 'usage')];
-    const usage = async (argv: readonly string[], message: string | RegExp): Promise<void> => {
-      const e = await run(argv).then(
-        () => undefined,
-        (x: unknown) => x,
-      );
-      expect(e).toBeInstanceOf(UsageError);
-      if (typeof message === 'string') expect((e as Error).message).toBe(message);
-      else expect((e as Error).message).toMatch(message);
-    };
+    const usage = (argv: readonly string[], message: string | RegExp): Promise<void> => expectRejection(run(argv), UsageError, message);
     await usage(base, "segment: no input images; give image files or folders after the flags (see 'unet-ts segment --help')");
     await usage([...base, '--backend', 'nosuch', grey], 'segment: --backend nosuch: unknown backend; expected one of webgpu, headlessgl, webasm, cpu or auto');
     await usage([...base, '--tile', '-1', grey], 'segment: --tile -1: expected a number ≥ 1 and ≤ 65536');

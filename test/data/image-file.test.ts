@@ -4,6 +4,7 @@ import { image } from '../../src/data/image.js';
 import { DEFAULT_MAX_PIXELS, decodeImage, isImageFile, readImage, readImageFile } from '../../src/data/image-file.js';
 import { encodePng } from '../../src/data/png.js';
 import { pngBytes, put, tempDir, tiffBytes } from './helpers.js';
+import { thrown } from '../helpers/errors.js';
 
 const tmp = tempDir();
 afterAll(tmp.cleanup);
@@ -72,14 +73,6 @@ describe('decodeImage', () => {
     expect(() => decodeImage(junk, { name: 'uploads/cells.gif' })).toThrow(/^uploads\/cells\.gif: unknown image format \(first bytes 47 49 46 38\); expected PNG .* or TIFF/);
     expect(() => decodeImage(junk)).toThrow(/^<buffer>: unknown image format/);
     expect(() => decodeImage(new Uint8Array(0))).toThrow(/^<buffer>: unknown image format \(no bytes\)/);
-    const thrown = (f: () => unknown): unknown => {
-      try {
-        f();
-      } catch (e) {
-        return e;
-      }
-      return undefined;
-    };
     expect(thrown(() => decodeImage(junk, { name: '/data/x.gif' }))).toMatchObject({ name: 'DataError', file: '/data/x.gif' });
     expect(thrown(() => decodeImage(junk))).toMatchObject({ name: 'DataError', file: undefined });
   });

@@ -8,6 +8,7 @@ import { image } from '../../src/data/image.js';
 import { decodePng, encodePng, encodeRgbPng, readPng, writePng } from '../../src/data/png.js';
 import { DEFAULT_MAX_PIXELS } from '../../src/data/limits.js';
 import { chunk, pngBytes, put, tempDir } from './helpers.js';
+import { errorOf } from '../helpers/errors.js';
 
 const tmp = tempDir();
 afterAll(tmp.cleanup);
@@ -176,14 +177,6 @@ const rows = (width: number, height: number, v: number): Buffer => {
   return b;
 };
 
-const errorOf = (f: () => unknown): Error => {
-  try {
-    f();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected an error');
-};
 
 describe('damaged PNGs are refused (issue 18), never decoded into other pixels', () => {
   it('an IDAT stream too short for the header: was accepted with rows from leftover buffer bytes', () => {

@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DataError } from '../../src/data/errors.js';
 import { decodeTiff, decodeTiffPages, readTiff, readTiffPages } from '../../src/data/tiff.js';
 import { packBits, put, sampleBytes, tempDir, tiffBytes, type TiffPage } from './helpers.js';
+import { errorOf } from '../helpers/errors.js';
 
 const tmp = tempDir();
 afterAll(tmp.cleanup);
@@ -110,14 +111,6 @@ function truncatedPixels(whole: Buffer): Buffer {
 }
 
 describe('issue 18: damaged, huge, multi-page and non-finite TIFFs', () => {
-  const errorOf = (f: () => unknown): Error => {
-    try {
-      f();
-    } catch (e) {
-      return e as Error;
-    }
-    throw new Error('expected an error');
-  };
   const values = Array.from({ length: 24 }, (_, i) => 10 * i);
   const page8 = (over: Partial<TiffPage> = {}): TiffPage => ({ ...grey(8, 1, values, 6), ...over });
   const raw = sampleBytes(page8());

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AtomicWriteError, pidAlive, removeStaleTemps, tempPath, writeFileAtomic } from '../../src/io/atomic.js';
 import { deadPid } from './helpers.js';
 import { readSafetensorsFile, writeSafetensorsFile } from '../../src/checkpoint/safetensors-file.js';
+import { thrown } from '../helpers/errors.js';
 
 let dir = '';
 beforeAll(async () => {
@@ -43,14 +44,6 @@ describe('writeFileAtomic', () => {
     const file = join(dir, 'a-file');
     await writeFile(file, 'x');
     const under = join(file, 'm.bin'); // its folder is a file
-    const thrown = (f: () => void): unknown => {
-      try {
-        f();
-      } catch (e) {
-        return e;
-      }
-      return undefined;
-    };
     const e = thrown(() => writeFileAtomic(under, new Uint8Array(1)));
     expect(e).toBeInstanceOf(AtomicWriteError);
     expect((e as AtomicWriteError).file).toBe(under);

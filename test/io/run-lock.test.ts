@@ -5,18 +5,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { acquireLock, LockError } from '../../src/io/run-lock.js';
 import { deadPid } from './helpers.js';
+import { thrown } from '../helpers/errors.js';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'unet-lock-'));
 
 
-const thrown = (f: () => unknown): unknown => {
-  try {
-    f();
-  } catch (e) {
-    return e;
-  }
-  return undefined;
-};
 
 describe('acquireLock', () => {
   it('writes pid, hostname and start time, refuses a second holder naming it, and release removes it', () => {
