@@ -58,7 +58,7 @@ export { sgd, adam, initState, update, OptimizerConfigCodec, type OptimizerConfi
 export { ScheduleCodec, type Schedule } from './train/schedule.js';
 // Inference and metrics
 export {
-  segmentImage, evaluateModel, writeOutputs, InferenceError, type Segmentation, type SegmentOptions, type Model, type TileProgress,
+  segmentImage, evaluateModel, writeOutputs, InferenceError, type Segmentation, type SegmentOptions, type TileChoice, type Model, type TileProgress,
   type Evaluation, type EvaluateOptions, type ImageMetrics, type MetricName, type OutputOptions, type Written,
 } from './infer/index.js';
 export * as metrics from './metrics/index.js';

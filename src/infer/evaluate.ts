@@ -20,7 +20,7 @@ import type { LoadedEntry } from '../data/dataset.js';
 import { overlapScores, pixelError, randError, segScore } from '../metrics/index.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { instanceMap } from './outputs.js';
-import { segmentImage, type Model, type Segmentation, type TileProgress } from './tiles.js';
+import { segmentImage, type Model, type Segmentation, type TileChoice, type TileProgress } from './tiles.js';
 import { InferenceError } from './inference-error.js';
 
 /** The metrics of one image (NaN where undefined, e.g. IoU with no foreground anywhere). */
@@ -48,7 +48,8 @@ export interface Evaluation {
 }
 
 export interface EvaluateOptions {
-  readonly tile?: number;
+  /** As `segmentImage`'s: 'auto' (default) per image, or a fixed valid size. */
+  readonly tile?: TileChoice;
   readonly tta?: boolean;
   /** Also score objects with SEG. */
   readonly instances?: boolean;

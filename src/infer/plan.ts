@@ -17,6 +17,12 @@
  * tile border (zero padding), so tiling is then approximate: the plan keeps a context
  * margin of the valid network's halo (at most what leaves one grid cell of output).
  *
+ * Which tile to run (`autoTile`): any valid tile gives the same result (exactly, for valid
+ * padding), so the choice is only about speed and memory. Every tile spends 2·context rows
+ * and columns on context, so a tile much larger than the image (the paper's 572 on a 128²
+ * image: 572² px computed for 128² px kept) wastes most of its work; and for images larger
+ * than one tile, fewer, larger tiles repeat less context.
+ *
  * @example
  * import { tilePlan, tileOrigins } from './plan.js';
  * tilePlan({ depth: 4, padding: 'valid' }, 572); // Right({ tile: 572, output: 388, context: 92, stride: 384, grid: 16 })
@@ -94,3 +100,47 @@ export const tileOrigins = (size: number, stride: number): readonly number[] =>
  */
 export const tileCount = (plan: TilePlan, height: number, width: number): number =>
   tileOrigins(height, plan.stride).length * tileOrigins(width, plan.stride).length;
+
+/**
+ * Network work of running `plan` over a height × width image, in input pixels: tiles run ×
+ * tile². The cost of a U-Net forward is proportional to its input area (every layer's size
+ * is the input's minus a constant), so this orders tile choices by work.
+ */
+export const tilingCost = (plan: TilePlan, height: number, width: number): number => tileCount(plan, height, width) * plan.tile * plan.tile;
+
+/**
+ * The tile 'auto' picks for a height × width image (`segmentImage`'s default): among the
+ * valid tiles up to `cap` (the model's own tile: the memory bound its user chose), the one of
+ * least `tilingCost`, the smaller tile on a tie. For a square (or near-square) image that
+ * fits in the stride of the cap, that is the smallest tile covering the image in one tile
+ * (one tile of s + 2·context costs less than k² tiles of s/k + 2·context); a long thin
+ * image may get a row of smaller tiles. A larger image keeps tiles of at most `cap` and gets
+ * the smallest tile with the fewest tiles (a 400² image with the `small` preset's cap 572:
+ * 2 × 2 tiles of 396 instead of 2 × 2 of 572). Larger tiles than `cap` would be less work
+ * still, but memory grows with tile² (see README "Speed"). With `cap` below the smallest
+ * tile that works, that smallest tile. With 'same' padding only tiles with at least the cap's
+ * context margin qualify (less context would change the approximate result).
+ *
+ * @example
+ * autoTile({ depth: 4 }, 128, 128, 572); // 316: output 132, stride 128, one tile
+ * autoTile({ depth: 4 }, 400, 400, 572); // 396: stride 208, 2 × 2 tiles
+ * autoTile({ depth: 4 }, 2000, 2000, 572); // 524: 6 × 6 tiles, as many as 572 needs
+ */
+export const autoTile = (cfg: GeometryConfig, height: number, width: number, cap: number): number => {
+  // 'same' padding: a smaller tile would also keep less context (approximate tiling), so only
+  // tiles with at least the cap's context margin qualify; valid padding has one context for all
+  const context = planOf(cfg, cap)?.context ?? 0;
+  let best: TilePlan | undefined;
+  let bestCost = Infinity;
+  for (let n = minimumInput(cfg); ; n = validAbove(cfg, n + 1)) {
+    const plan = planOf(cfg, n);
+    if (plan && plan.context >= context) {
+      if (n > cap && best) break;
+      const cost = tilingCost(plan, height, width);
+      if (cost < bestCost) [best, bestCost] = [plan, cost];
+      // a tile that covers the image in one tile is the last worth trying: larger ones only add context
+      if (plan.stride >= height && plan.stride >= width) break;
+    }
+  }
+  return best!.tile;
+};

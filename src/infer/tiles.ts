@@ -32,7 +32,7 @@ import type { UNetConfig } from '../unet/config.js';
 import { predictLogits } from '../unet/model.js';
 import type { Params } from '../unet/params.js';
 import { DIHEDRAL, IDENTITY, frameSize, sourceTables, type Dihedral } from './dihedral.js';
-import { tileCount, tileOrigins, tilePlan, type TilePlan } from './plan.js';
+import { autoTile, tileCount, tileOrigins, tilePlan, type TilePlan } from './plan.js';
 import { InferenceError } from './inference-error.js';
 
 /** A trained network: what `loadCheckpoint` returns. */
@@ -129,9 +129,28 @@ export const predictStrips = async (
   }
 };
 
+/** How `segmentImage` picks its tile: 'auto' per image (plan.ts's `autoTile`), or a fixed valid size. */
+export type TileChoice = 'auto' | number;
+
 export interface SegmentOptions {
-  /** Input tile size (a valid size); default the model's `config.tile`. */
-  readonly tile?: number;
+  /**
+   * Input tile size: 'auto' (default) picks, per image, the tile of least work up to the
+   * model's own `config.tile` — the smallest tile covering the image in one tile when it
+   * fits (316 instead of 572 for a 128² image with the `small` preset), else the smallest
+   * tile with the fewest tiles (plan.ts `autoTile`). A number forces that size (a valid one
+   * for the network). The result does not depend on the tile (with valid padding), only
+   * the time and memory do.
+   *
+   * @example
+   * declare const rt: Runtime;
+   * declare const model: Model; // the `small` preset: config.tile 572
+   * declare const img: Image; // 128 × 128
+   * const auto = await segmentImage(rt, model, img); // one 316 tile
+   * const fixed = await segmentImage(rt, model, img, { tile: 572 }); // one 572 tile, same probabilities
+   * auto.tile; // 316
+   * fixed.tile; // 572
+   */
+  readonly tile?: TileChoice;
   /** Average over the 8 dihedral transforms. Default false. */
   readonly tta?: boolean;
   /** Probability maps to return: every class (default), class 1 only, or none. */
@@ -152,6 +171,8 @@ export interface Segmentation {
   readonly labels: Uint8Array;
   /** Network runs made. */
   readonly tiles: number;
+  /** The input tile size run (the one picked, with tile 'auto'). */
+  readonly tile: number;
 }
 
 const argmaxAt = (maps: readonly Float32Array[], i: number): number => {
@@ -182,14 +203,15 @@ const checkImage = (img: Image): void => {
 };
 
 /**
- * Segments an image of any size by overlap-tile inference (see the module comment).
- * Throws an InferenceError for an image that is not well formed (size, data length, a
+ * Segments an image of any size by overlap-tile inference (see the module comment), with
+ * the tile picked per image (`tile: 'auto'`, the default) or the one given. Throws an InferenceError for an image that is not well formed (size, data length, a
  * NaN or ±Infinity pixel: named with its coordinate), an invalid tile size (naming the
  * nearest valid ones) or an image whose channel count differs from the model's.
  *
  * @example
- * const seg = await segmentImage(rt, model, img, { tile: 252, onTile: (p) => console.log(p.done, p.total) });
+ * const seg = await segmentImage(rt, model, img, { onTile: (p) => console.log(p.done, p.total) });
  * seg.labels; // Uint8Array, img.width × img.height
+ * seg.tile; // the tile 'auto' picked for this image's size
  */
 export const segmentImage = async (rt: Runtime, model: Model, img: Image, opts: SegmentOptions = {}): Promise<Segmentation> => {
   checkImage(img);
@@ -197,7 +219,9 @@ export const segmentImage = async (rt: Runtime, model: Model, img: Image, opts: 
   if (img.channels !== cfg.inChannels) {
     throw new InferenceError(`segmentImage: the image has ${img.channels} channel(s), the model expects ${cfg.inChannels} (inChannels)`);
   }
-  const plan = tilePlan(cfg, opts.tile ?? cfg.tile);
+  const choice = opts.tile ?? 'auto';
+  if (choice !== 'auto' && typeof choice !== 'number') throw new InferenceError(`segmentImage: tile ${String(choice)}; expected 'auto' or a tile size`);
+  const plan = tilePlan(cfg, choice === 'auto' ? autoTile(cfg, img.height, img.width, cfg.tile) : choice);
   if (E.isLeft(plan)) throw new InferenceError(plan.left);
   const { width, height } = img;
   const k = cfg.classes;
@@ -237,5 +261,5 @@ export const segmentImage = async (rt: Runtime, model: Model, img: Image, opts: 
   }
   const probs = keep === 'all' ? maps : [];
   const foreground = keep === 'none' ? undefined : maps[tracked.indexOf(1)];
-  return { width, height, classes: k, probs, foreground, labels, tiles: done };
+  return { width, height, classes: k, probs, foreground, labels, tiles: done, tile: plan.right.tile };
 };

@@ -54,7 +54,7 @@ describe('unet-ts evaluate', () => {
     const json = sub('report.json');
     const r = await run(['--model', modelFile, '--images', sub('images'), '--labels', sub('labels'), '--json', json, '--backend', 'cpu', '--out', sub('out')]);
     expect(r.code).toBe(0);
-    expect(r.out[0]).toMatch(/model\.safetensors: 2 images, tile 64, cpu$/);
+    expect(r.out[0]).toMatch(/model\.safetensors: 2 images, tile auto \(per image, at most 64\), cpu$/);
     expect(r.out[1]).toBe(`image                    pixel err    fg IoU      Dice  Rand err    V_Info\n${'-'.repeat(74)}`);
     const perfect = '    0.0000    1.0000    1.0000    0.0000    1.0000';
     expect(r.out.slice(2, 4)).toEqual([`${'a'.padEnd(24)}${perfect}`, `${'b'.padEnd(24)}${perfect}`]);
@@ -64,8 +64,17 @@ describe('unet-ts evaluate', () => {
     const report = JSON.parse(fs.readFileSync(json, 'utf8'));
     expect(report.images.map((m: { name: string }) => m.name)).toEqual(['a', 'b']);
     expect(report.mean).toEqual({ pixelError: 0, iou: 1, dice: 1, randError: 0, vInfo: expect.closeTo(1, 12) });
-    expect(report.tile).toBe(64);
+    expect(report.tile).toBe('auto');
     expect(fs.readdirSync(sub('out')).sort()).toEqual(['a_labels.png', 'a_overlay.png', 'b_labels.png', 'b_overlay.png']);
+  });
+
+  it('--tile forces one size for every image: named in the header and the JSON, same scores as auto', async () => {
+    const json = sub('tile60.json');
+    const r = await run(['--model', modelFile, '--images', sub('images'), '--labels', sub('labels'), '--json', json, '--backend', 'cpu', '--tile', '60']);
+    expect(r.out[0]).toMatch(/model\.safetensors: 2 images, tile 60, cpu$/);
+    const report = JSON.parse(fs.readFileSync(json, 'utf8'));
+    expect(report.tile).toBe(60);
+    expect(report.mean).toEqual({ pixelError: 0, iou: 1, dice: 1, randError: 0, vInfo: expect.closeTo(1, 12) });
   });
 
   it('--instances reads object ids and adds SEG', async () => {

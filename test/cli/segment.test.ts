@@ -55,7 +55,7 @@ describe('unet-ts segment', () => {
     const out = path.join(dir, 'out');
     const r = await run(['--model', modelFile, '--out', out, '--backend', 'cpu', '--instances', imagesDir]);
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/cells\.png: 45×38, 4 tiles \(4 per pass\) in [\d.]+ s on cpu, \d+ objects → 5 files in/);
+    expect(r.out).toMatch(/cells\.png: 45×38, 4 tiles of 64 \(4 per pass\) in [\d.]+ s on cpu, \d+ objects → 5 files in/); // the model's 64: 2 × 2 tiles; 60 would take 3 × 2
     expect(r.err).toMatch(/image 1\/1 cells\.png \[#+\] 4\/4 tiles/);
     expect(fs.readdirSync(out).sort()).toEqual(['cells_instances.png', 'cells_labels.png', 'cells_overlay.png', 'cells_prob0.png', 'cells_prob1.png']);
     const want = await segmentImage(await runtimeFor('cpu'), model, readImage(grey, { normalize: 'per-image' }));
@@ -69,7 +69,22 @@ describe('unet-ts segment', () => {
 
   it('--tta runs 8 passes', async () => {
     const r = await run(['--model', modelFile, '--out', path.join(dir, 'tta'), '--backend', 'cpu', '--tta', '--tile', '88', grey]);
-    expect(r.out).toMatch(/cells\.png: 45×38, 8 tiles \(1 per pass, 8 passes\)/);
+    expect(r.out).toMatch(/cells\.png: 45×38, 8 tiles of 88 \(1 per pass, 8 passes\)/);
+  });
+
+  it('without --tile each image gets the tile of least work up to the model tile; the PNGs equal those of --tile (model tile)', async () => {
+    const bigFile = path.join(dir, 'model-104.safetensors');
+    await saveCheckpoint(bigFile, randomModel({ depth: 2, base: 2, tile: 104 }, 2)); // stride 64
+    const auto = await run(['--model', bigFile, '--out', path.join(dir, 'auto'), '--backend', 'cpu', grey]);
+    // 88: output 48, the smallest stride covering 45 px, one tile instead of one 104
+    expect(auto.out).toMatch(/cells\.png: 45×38, 1 tiles of 88 \(1 per pass\)/);
+    const fixed = await run(['--model', bigFile, '--out', path.join(dir, 'fixed'), '--backend', 'cpu', '--tile', '104', grey]);
+    expect(fixed.out).toMatch(/cells\.png: 45×38, 1 tiles of 104 \(1 per pass\)/);
+    for (const f of ['cells_labels.png', 'cells_prob1.png']) {
+      const a = readPng(path.join(dir, 'auto', f)).image.data;
+      const b = readPng(path.join(dir, 'fixed', f)).image.data;
+      expect(a.every((v, i) => Math.abs(v - b[i]!) <= 1), f).toBe(true); // ≤ 1/65535 of probability
+    }
   });
 
   it('fails with one clear line on bad input', async () => {

@@ -19,7 +19,7 @@ const entry = (stem: string, w: number, h: number, mask: ArrayLike<number>, img 
 
 const segFrom = (w: number, h: number, fg: ArrayLike<number>): Segmentation => {
   const p = Float32Array.from(fg);
-  return { width: w, height: h, classes: 2, probs: [], foreground: p, labels: Uint8Array.from(p, (v) => (v > 0.5 ? 1 : 0)), tiles: 1 };
+  return { width: w, height: h, classes: 2, probs: [], foreground: p, labels: Uint8Array.from(p, (v) => (v > 0.5 ? 1 : 0)), tiles: 1, tile: 60 };
 };
 
 // two cells (columns 0–1 and 3–4) split by a membrane column

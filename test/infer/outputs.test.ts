@@ -19,6 +19,7 @@ const segOf = (w: number, h: number, p1: Float32Array): Segmentation => ({
   foreground: p1,
   labels: Uint8Array.from(p1, (p) => (p > 0.5 ? 1 : 0)),
   tiles: 1,
+  tile: 60,
 });
 
 describe('writeOutputs', () => {

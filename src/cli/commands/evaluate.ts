@@ -5,6 +5,7 @@ import type { Command } from '../command.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { loadEntry, openDataset, splitDataset, type Dataset, type LoadedEntry } from '../../data/dataset.js';
 import { evaluateModel, metricNames } from '../../infer/evaluate.js';
+import type { TileChoice } from '../../infer/tiles.js';
 import { checkChannels, checkedPlan, loadModel } from '../../infer/files.js';
 import { writeOutputs } from '../../infer/outputs.js';
 import { progressReporter } from '../progress-bar.js';
@@ -25,6 +26,8 @@ and with --instances the SEG score of the objects (connected components of class
   --names A,B,...   only the images with these stems (as train --val-names holds out)
   --val-fraction F  only the validation split that train --val-fraction F --seed N holds out
                     (same shuffle; --seed default 0)
+  --tile N      force the input tile size (default: per image, as segment picks it: the tile of
+                least work up to the model's own; the result does not depend on the tile)
   --json FILE   also write the numbers as JSON
   --out DIR     also write the label and overlay PNGs (prediction yellow, ground truth magenta)
 ${IMAGE_FILE_USAGE}`;
@@ -86,15 +89,21 @@ export const evaluate: Command = {
       ...files,
     });
     const ds = heldOut(all, str(values['names']), values['val-fraction'], seed);
-    const tile = tileFlag('evaluate', values['tile'], model.config, {
-      fallback: model.config.tile,
-      use: 'inference',
-      images: () => ds.entries.map((e) => {
-        const { width, height } = readImageFile(e.imagePath, files).image;
-        return { file: e.imagePath, width, height };
-      }),
-    });
-    const plan = checkedPlan(model.config, tile);
+    // --tile forces a size (checked against the model and the images); absent: 'auto' per image
+    const tile: TileChoice =
+      values['tile'] === undefined
+        ? 'auto'
+        : checkedPlan(
+            model.config,
+            tileFlag('evaluate', values['tile'], model.config, {
+              fallback: model.config.tile,
+              use: 'inference',
+              images: () => ds.entries.map((e) => {
+                const { width, height } = readImageFile(e.imagePath, files).image;
+                return { file: e.imagePath, width, height };
+              }),
+            }),
+          ).tile;
     const outDir = out === undefined ? undefined : outDirFlag('evaluate', out);
     const load = loadEntry(ds);
     function* entries(): Generator<LoadedEntry> {
@@ -108,12 +117,12 @@ export const evaluate: Command = {
     const rt = await createRuntime(backend !== undefined ? { backend } : {});
     const bar = progressReporter(process.stderr);
     const n = ds.entries.length;
-    console.log(`${modelFile}: ${n} images, tile ${plan.tile}${tta ? ', 8-fold test-time augmentation' : ''}, ${rt.backend}`);
+    console.log(`${modelFile}: ${n} images, tile ${tile === 'auto' ? `auto (per image, at most ${model.config.tile})` : tile}${tta ? ', 8-fold test-time augmentation' : ''}, ${rt.backend}`);
     console.log(tableHeader(names));
     let started = -1;
     try {
       const ev = await evaluateModel(rt, model, entries(), {
-        tile: plan.tile,
+        tile,
         tta,
         instances,
         onTile: (p, i, e) => {
@@ -130,7 +139,7 @@ export const evaluate: Command = {
       console.log('-'.repeat(tableHeader(names).indexOf('\n')));
       console.log(tableRow('mean', names, ev.mean));
       if (jsonFile !== undefined) {
-        const report = reportJson({ model: modelFile, imagesDir, labelsDir, tile: plan.tile, tta, instances }, ev);
+        const report = reportJson({ model: modelFile, imagesDir, labelsDir, tile, tta, instances }, ev);
         writeFileAtomic(jsonFile, Buffer.from(`${JSON.stringify(report, null, 2)}\n`));
         console.log(`wrote ${jsonFile}`);
       }

@@ -6,8 +6,7 @@ import { readImage, readImageFile } from '../../data/image-file.js';
 import { checkChannels, checkedPlan, imageInputs, loadModel, stemOf } from '../../infer/files.js';
 import { writeOutputs } from '../../infer/outputs.js';
 import { progressReporter } from '../progress-bar.js';
-import { segmentImage } from '../../infer/tiles.js';
-import { tileCount } from '../../infer/plan.js';
+import { segmentImage, type TileChoice } from '../../infer/tiles.js';
 import { createRuntime } from '../../runtime/runtime.js';
 
 const usage = `Usage: unet-ts segment --model FILE --out DIR [--tile N] [--tta] [--instances] [--grey]
@@ -22,9 +21,12 @@ size works and the result equals one run over the whole image. Images are normal
   <stem>_overlay.png     predicted contours (yellow) over the image
   <stem>_instances.png   with --instances: connected components of class 1, 16-bit ids
 
-  --tile N      input tile size (default: the model's); a valid size for its depth, and at most
-                one valid step above the smallest tile that covers the largest input in one tile
-                (or the model's own tile, if larger)
+  --tile N      force the input tile size; a valid size for the model's depth, and at most one
+                valid step above the smallest tile that covers the largest input in one tile (or
+                the model's own tile, if larger). Default: per image, the tile of least work up
+                to the model's own: the smallest tile covering the image in one tile when one
+                fits (316 for a 128×128 image with a 572 model), else the smallest tile with the
+                fewest tiles. The result does not depend on the tile, only time and memory do.
   --tta         average over the 8 flips/rotations of the image (8× slower)
   --grey        convert RGB images to grey (for one-channel models)
 ${IMAGE_FILE_USAGE}
@@ -60,12 +62,18 @@ export const segment: Command = {
     const fileOpts = imageFileFlags('segment', values);
     const model = await loadModel(modelFile);
     const files = imageInputs(positionals);
-    const tile = tileFlag('segment', values['tile'], model.config, {
-      fallback: model.config.tile,
-      use: 'inference',
-      images: () => files.map((file) => ({ file, ...sizeOf(readImageFile(file, fileOpts).image) })),
-    });
-    const plan = checkedPlan(model.config, tile);
+    // --tile forces a size (checked against the model and the images); absent: 'auto' per image
+    const tile: TileChoice =
+      values['tile'] === undefined
+        ? 'auto'
+        : checkedPlan(
+            model.config,
+            tileFlag('segment', values['tile'], model.config, {
+              fallback: model.config.tile,
+              use: 'inference',
+              images: () => files.map((file) => ({ file, ...sizeOf(readImageFile(file, fileOpts).image) })),
+            }),
+          ).tile;
     const outDir = outDirFlag('segment', outFlag);
     const rt = await createRuntime(backend !== undefined ? { backend } : {});
     const bar = progressReporter(process.stderr);
@@ -76,12 +84,12 @@ export const segment: Command = {
         checkChannels(model.config, img, file);
         bar.start(`image ${i + 1}/${files.length} ${path.basename(file)}`);
         const t0 = performance.now();
-        const seg = await segmentImage(rt, model, img, { tile: plan.tile, tta, keep: 'all', onTile: (p) => bar.update(p) });
+        const seg = await segmentImage(rt, model, img, { tile, tta, keep: 'all', onTile: (p) => bar.update(p) });
         bar.finish();
         const written = writeOutputs(outDir, stemOf(file), img, seg, { instances: values['instances'] === true });
         const objects = written.instances === undefined ? '' : `, ${written.instances} objects`;
         console.log(
-          `${file}: ${img.width}×${img.height}, ${seg.tiles} tiles (${tileCount(plan, img.height, img.width)} per pass${tta ? ', 8 passes' : ''}) in ${((performance.now() - t0) / 1000).toFixed(1)} s on ${rt.backend}${objects} → ${written.files.length} files in ${outDir}`,
+          `${file}: ${img.width}×${img.height}, ${seg.tiles} tiles of ${seg.tile} (${seg.tiles / (tta ? 8 : 1)} per pass${tta ? ', 8 passes' : ''}) in ${((performance.now() - t0) / 1000).toFixed(1)} s on ${rt.backend}${objects} → ${written.files.length} files in ${outDir}`,
         );
         if ((written.instances ?? 0) > 65535) console.error(`unet-ts: warning: ${file}: ${written.instances} objects exceed 16 bits; ids in ${stemOf(file)}_instances.png wrap around`);
       }
