@@ -5,7 +5,8 @@
  * dev dependencies, loaded with a dynamic import; when absent, their items are skipped with
  * the reason. The network is the same architecture with the same weights (peer-unet.ts), and
  * each forward's logits are compared with unet-ts's (max |Δ|) as a check that both compute
- * the same function.
+ * the same function. PyTorch (torch-peer.ts) runs in a Python process of its own when
+ * python3-torch is installed.
  */
 import type { Tensor } from '../tensor/tensor.js';
 import { initParams } from '../unet/params.js';
@@ -14,7 +15,7 @@ import { gflops, timeCalls, type Timing } from './measure.js';
 import { benchSample, type ModelMode, type ModelTarget } from './model.js';
 import { tfLoss, tfUNet, toNchw, toNhwc, type Tf } from './peer-unet.js';
 
-export type PeerName = 'tfjs-cpu' | 'tfjs-wasm';
+export type PeerName = 'tfjs-cpu' | 'tfjs-wasm' | 'torch';
 
 export interface PeerItem {
   readonly peer: PeerName;
@@ -36,6 +37,8 @@ export interface PeerRow {
   /** Forward only: max |logit difference| from unet-ts with the same weights. */
   readonly maxAbsDiff: number | null;
   readonly skipped?: string;
+  /** What ran, when the peer says (torch: 'torch 1.13.1, 2 threads'). */
+  readonly version?: string;
 }
 
 /** Loads tfjs (and the wasm backend when asked), or the reason it cannot be loaded. */
@@ -124,7 +127,8 @@ export const skippedPeer = (item: PeerItem, why: string): PeerRow => ({
 /**
  * The default peer items (tfjs cpu is ~500× slower than onnxruntime in the peer measurements of Nov 2026: the `small` forward took 27.5 s on tfjs cpu, 64 ms on onnxruntime-node): tfjs-cpu
  * forward and training step of the first target (tiny), tfjs-wasm forward of the first two
- * (tiny, small). With `all` (presets asked for explicitly), every target on both peers.
+ * (tiny, small), torch forward and training step of the targets either tfjs peer runs (tiny,
+ * small). With `all` (presets asked for explicitly), every target on every peer.
  */
 export const peerPlan = (targets: readonly ModelTarget[], all: boolean): readonly PeerItem[] => {
   const cpuTargets = all ? targets : targets.filter((t) => t.preset === 'tiny');
@@ -135,5 +139,11 @@ export const peerPlan = (targets: readonly ModelTarget[], all: boolean): readonl
       { peer: 'tfjs-cpu', target, mode: 'train' },
     ]),
     ...wasmTargets.map((target): PeerItem => ({ peer: 'tfjs-wasm', target, mode: 'forward' })),
+    ...targets
+      .filter((t) => cpuTargets.includes(t) || wasmTargets.includes(t))
+      .flatMap((target): PeerItem[] => [
+        { peer: 'torch', target, mode: 'forward' },
+        { peer: 'torch', target, mode: 'train' },
+      ]),
   ];
 };

@@ -79,12 +79,16 @@ const modelTable = (rows: readonly ModelRow[]): string =>
     3,
   );
 
-const peerTable = (rows: readonly PeerRow[]): string =>
+/**
+ * The peers table: one row per peer item, in plan order (tfjs, then torch); a skipped item
+ * says `skipped: <reason>` in the last column.
+ */
+export const peerTable = (rows: readonly PeerRow[]): string =>
   table(
     ['peer', 'preset', 'mode', 'first call', 'median', 'GFLOP/s', 'unet-ts', 'peer/unet-ts', 'max |Δ logits|'],
     rows.map((r) =>
       r.timing === null
-        ? [r.peer, r.preset, r.mode, 'skipped', '', '', '', '', r.skipped ?? '']
+        ? [r.peer, r.preset, r.mode, '–', '', '', '', '', `skipped: ${r.skipped ?? ''}`]
         : [r.peer, r.preset, r.mode, ms(r.timing.firstMs), ms(r.timing.medianMs), num(r.gflops), ms(r.unetMs), r.ratio === null ? '–' : `${r.ratio.toFixed(2)}×`, r.maxAbsDiff === null ? '' : r.maxAbsDiff.toExponential(1)],
     ),
   );
@@ -110,7 +114,7 @@ export const formatReport = (r: BenchReport): string => {
   if (r.ops) out.push('', `Ops (${shapes}, batch 1; first call = compile + run; median of ${r.options.reps} further calls)`, opsTable(r.ops));
   if (r.model) out.push('', `Whole model (batch 1; median of ${r.options.reps} calls after the first; train = lossAndGrads + Adam update, FLOP = 3× forward)`, modelTable(r.model));
   if (r.memory) out.push('', memoryLine(r.memory));
-  if (r.peers) out.push('', 'Peers (same architecture and weights, same process)', peerTable(r.peers));
+  if (r.peers) out.push('', 'Peers (same architecture and weights; tfjs in this process, torch in a Python process of its own)', peerTable(r.peers));
   if (r.notes.length > 0) out.push('', ...r.notes.map((n) => `note: ${n}`));
   out.push('', `total ${ms(r.totalSeconds * 1000)}`);
   return out.join('\n');

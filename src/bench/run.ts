@@ -1,6 +1,7 @@
 /**
  * Runs the benchmark suite: ops at the paper's layer shapes, the whole model per preset
- * (forward, training step, memory growth), and the tfjs peers; returns one report.
+ * (forward, training step, memory growth), and the peers (tfjs; PyTorch when installed);
+ * returns one report.
  * Progress goes to `log` (stderr in the CLI), one line per item, so long runs show life.
  */
 import { createRuntime, type Runtime } from '../runtime/runtime.js';
@@ -9,6 +10,7 @@ import type { PresetName } from '../unet/config.js';
 import { opCases, type OpRow } from './ops.js';
 import { benchLogits, benchModel, memoryGrowth, modelTarget, type MemoryGrowth, type ModelRow, type ModelTarget, type ModelMode } from './model.js';
 import { benchPeer, loadTf, peerPlan, skippedPeer, type PeerRow } from './peers.js';
+import { benchTorch, findTorch, PeerError, TORCH_MISSING, TORCH_SCRIPT, torchCandidates } from './torch-peer.js';
 import { finishMachine, machineNow, ms, type BenchReport } from './report.js';
 
 export type Section = 'ops' | 'model' | 'peers';
@@ -27,6 +29,8 @@ export interface BenchOptions {
   readonly reps: number;
   /** Training steps of the memory-growth run (0: skip it). */
   readonly steps: number;
+  /** Pythons to try for the torch peer (default `torchCandidates()`: UNET_TORCH_PYTHON, else python3, /usr/bin/python3). */
+  readonly pythons?: readonly string[];
 }
 
 const want = (o: BenchOptions, s: Section): boolean => o.only === undefined || o.only === s;
@@ -67,30 +71,55 @@ const runPeers = async (
   const cpu = await loadTf(false);
   const wasm = 'tf' in cpu ? await loadTf(true) : cpu;
   const logits = new Map<string, Tensor>();
+  const timedHere = new Map<string, number>();
   const unetMs = async (t: ModelTarget, mode: ModelMode): Promise<number> => {
     const row = known.find((r) => r.preset === t.preset && r.mode === mode && r.tile === t.tile);
     if (row) return row.medianMs;
+    const key = `${t.preset} ${t.tile} ${mode}`;
+    const seen = timedHere.get(key);
+    if (seen !== undefined) return seen;
     notes.push(`unet-ts ${t.preset} ${mode} timed for the peer ratio only (model section not run)`);
-    return (await step(`unet-ts ${t.preset} ${mode} (for the peer ratio)`, () => benchModel(rt, t, mode, o.reps))).medianMs;
+    const measured = (await step(`unet-ts ${t.preset} ${mode} (for the peer ratio)`, () => benchModel(rt, t, mode, o.reps))).medianMs;
+    timedHere.set(key, measured);
+    return measured;
   };
+  const torch = plan.some((p) => p.peer === 'torch') ? findTorch(o.pythons ?? torchCandidates()) : undefined;
   const rows: PeerRow[] = [];
+  const forwardLogits = async (t: ModelTarget): Promise<Tensor> => {
+    const ref = logits.get(t.preset) ?? (await benchLogits(rt, t));
+    logits.set(t.preset, ref);
+    return ref;
+  };
   for (const p of plan) {
+    if (p.peer === 'torch') {
+      if (torch === undefined || 'error' in torch) {
+        rows.push(skippedPeer(p, torch?.error ?? TORCH_MISSING));
+        continue;
+      }
+      const ours = await unetMs(p.target, p.mode);
+      const ref = p.mode === 'forward' ? await forwardLogits(p.target) : null;
+      const row = await step(`peer torch ${p.target.preset} ${p.target.tile} ${p.mode}`, () =>
+        benchTorch(torch, p, o.reps, ours, ref).catch((e: unknown) => {
+          if (e instanceof PeerError) return skippedPeer(p, e.message);
+          throw e;
+        }),
+      );
+      rows.push(row);
+      continue;
+    }
     const loaded = p.peer === 'tfjs-cpu' ? cpu : wasm;
     if (!('tf' in loaded)) {
       rows.push(skippedPeer(p, loaded.error));
       continue;
     }
     const ours = await unetMs(p.target, p.mode);
-    let ref: Tensor | null = null;
-    if (p.mode === 'forward') {
-      ref = logits.get(p.target.preset) ?? (await benchLogits(rt, p.target));
-      logits.set(p.target.preset, ref);
-    }
+    const ref = p.mode === 'forward' ? await forwardLogits(p.target) : null;
     const { tf } = loaded;
     rows.push(await step(`peer ${p.peer} ${p.target.preset} ${p.target.tile} ${p.mode}`, () => benchPeer(tf, p, o.reps, ours, ref)));
   }
-  const skipped = rows.find((r) => r.skipped);
-  if (skipped) notes.push(`peers skipped: ${skipped.skipped}`);
+  for (const why of new Set(rows.flatMap((r) => (r.skipped === undefined ? [] : [r.skipped])))) notes.push(`peers skipped: ${why}`);
+  const ran = rows.find((r) => r.peer === 'torch' && r.version !== undefined);
+  if (ran && torch && !('error' in torch)) notes.push(`torch peer: ${ran.version} (${torch.python} ${TORCH_SCRIPT}), weights from the unet-ts model file`);
   return rows;
 };
 

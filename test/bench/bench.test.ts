@@ -157,7 +157,9 @@ describe('bench --quick on cpu', () => {
   let report: BenchReport;
   const lines: string[] = [];
   it('runs every section and returns a well-formed report', async () => {
-    report = await runBench({ quick: true, backend: 'cpu', presets: ['tiny'], presetsExplicit: false, reps: 3, steps: 4 }, (l) => void lines.push(l));
+    // no Python is found here, so the torch items take the skipped path (test/bench/torch-peer.test.ts runs them)
+    const pythons = ['/nonexistent/python3'];
+    report = await runBench({ quick: true, backend: 'cpu', presets: ['tiny'], presetsExplicit: false, reps: 3, steps: 4, pythons }, (l) => void lines.push(l));
     expect(report.schema).toBe('unet-ts-bench/1');
     expect(report.backend).toBe('cpu');
     expect(report.fallbacks).toEqual({});
@@ -240,8 +242,12 @@ describe('bench --quick on cpu', () => {
 
     // Peers run when @tensorflow/tfjs is installed, and are skipped with a reason otherwise.
     const peers = report.peers!;
-    expect(peers.map((p) => `${p.peer} ${p.mode}`)).toEqual(['tfjs-cpu forward', 'tfjs-cpu train', 'tfjs-wasm forward']);
-    for (const p of peers) {
+    expect(peers.map((p) => `${p.peer} ${p.mode}`)).toEqual(['tfjs-cpu forward', 'tfjs-cpu train', 'tfjs-wasm forward', 'torch forward', 'torch train']);
+    for (const p of peers.filter((r) => r.peer === 'torch')) {
+      expect(p.timing).toBeNull();
+      expect(p.skipped).toMatch(/^python3-torch not installed \(no 'import torch' in \/nonexistent\/python3;/);
+    }
+    for (const p of peers.filter((r) => r.peer !== 'torch')) {
       if (p.timing === null) {
         expect(p.skipped).toMatch(/tensorflow/);
         continue;
@@ -257,6 +263,8 @@ describe('bench --quick on cpu', () => {
 
     const text = formatReport(report);
     for (const s of ['unet-ts bench', 'machine:', 'backend: cpu', 'conv 3×3 dx', 'memory growth', 'Peers']) expect(text).toContain(s);
+    expect(text).toMatch(/^torch +tiny +forward +– .*skipped: python3-torch not installed/m);
+    expect(text).toContain('note: peers skipped: python3-torch not installed');
   });
 });
 

@@ -5,6 +5,7 @@ import type { Command } from '../command.js';
 import { isPresetName, type PresetName } from '../../unet/config.js';
 import { formatReport } from '../../bench/report.js';
 import { runBench, type BenchOptions, type Section } from '../../bench/run.js';
+import { TORCH_THREADS } from '../../bench/torch-peer.js';
 
 const usage = `Usage: unet-ts bench [--json FILE] [--backend NAME] [--quick] [--only ops|model|peers]
                      [--presets tiny,small,paper] [--reps N] [--steps N]
@@ -22,6 +23,11 @@ Benchmarks, on one backend (batch 1, float32):
          and weights, as a ratio to unet-ts. By default tfjs-cpu runs tiny only and wasm
          tiny and small (tfjs-cpu needs minutes per paper forward); --presets runs them at
          every preset given. Skipped with a message when the packages are not installed.
+         PyTorch (forward and training step, ${TORCH_THREADS} threads, tiny and small; every preset
+         with --presets), when a Python with 'import torch' is found (UNET_TORCH_PYTHON, else
+         python3, else /usr/bin/python3; Debian: apt-get install python3-torch): the same
+         weights through the model file, run by scripts/bench/torch_peer.py; otherwise
+         "skipped: python3-torch not installed".
 
 Flags:
   --json FILE     also write every number as JSON
@@ -73,7 +79,7 @@ export const benchOptions = (argv: readonly string[]): { readonly options: Bench
 
 export const bench: Command = {
   name: 'bench',
-  summary: 'benchmarks: ops at paper shapes, whole model per preset, tfjs peers',
+  summary: 'benchmarks: ops at paper shapes, whole model per preset, tfjs and PyTorch peers',
   usage,
   run: async (argv) => {
     const { options, json } = benchOptions(argv);
