@@ -4,6 +4,7 @@
  * Everything else in unet-ts sees only the narrow types below.
  */
 import { createRequire } from 'node:module';
+import { installWasmCodegenFix } from './wasm-codegen.js';
 
 const require = createRequire(import.meta.url);
 
@@ -132,5 +133,13 @@ interface GpuModule {
 }
 
 let loaded: GpuModule | undefined;
-/** gpu.js, loaded once on first use (it is CommonJS). */
-export const gpujs = (): GpuModule => (loaded ??= require('gpu.js') as GpuModule);
+/**
+ * gpu.js, loaded once on first use (it is CommonJS), with the WebAssembly code-generator fix
+ * of ./wasm-codegen.ts installed.
+ */
+export const gpujs = (): GpuModule => {
+  if (loaded) return loaded;
+  loaded = require('gpu.js') as GpuModule;
+  installWasmCodegenFix();
+  return loaded;
+};
