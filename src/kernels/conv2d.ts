@@ -36,7 +36,7 @@ import { readTensor, tensorOf, type AnyTensor, type Stored } from '../tensor/dev
 import { arg1d, arg3d, type KernelSpec, type Runtime } from '../runtime/runtime.js';
 import type { KernelSource, KernelThis } from '../runtime/gpujs.js';
 import { asArg } from './pointwise.js';
-import { lanes, padPlanesOf, padVector, stack, unquads } from './layout.js';
+import { lanes, padPlanesOf, padVector, stack, stackLast, unquads } from './layout.js';
 import { rowBlocks, sumPartials } from './reduce.js';
 
 // ---------------------------------------------------------------- kernels
@@ -193,10 +193,12 @@ function convDwKernel(this: KernelThis, dy: number[][][], xp: number[][][]): num
  * Weight-gradient stage 1 for 3×3 (unrolled like the forward). Thread (o, 3c + u, blk)
  * returns the partial sums of dw[o, c, u, 0…2] (the 4th value is unused) over the stacked
  * rows [blk·R, blk·R + R), 8 columns per step:
- *   s_v += Σ_{m<8} dy[o][y][8q + m] · xp[c][y + u][8q + m + v].
- * dy [8Q, N·Hs, Cout'] and xp [8Q + 2, N·Hs + 2, Cin] are stacked (Hs = Ho + 2 rows per image;
- * dy's 2 rows between images, its padded columns and its padded channels o ≥ Cout are zero).
- * One dy read (a 4-lane gather, the expensive part on webasm) serves 3 multiply-adds.
+ *   s_v += Σ_{m<8} dy[y][8q + m][o] · xp[c][y + u][8q + m + v].
+ * dy [Cout', 8Q, N·Hs] is stacked with the channel fastest (`stackChannelsLast`), so the 4
+ * lanes (o … o+3) read 4 consecutive values: one vector load (docs/gpujs-wasm-codegen.md)
+ * where a channel-slowest layout needed a 4-lane gather; xp [8Q + 2, N·Hs + 2, Cin] is stacked
+ * as usual (Hs = Ho + 2 rows per image; dy's 2 rows between images, its padded columns and
+ * its padded channels o ≥ Cout are zero). One dy read serves 3 multiply-adds.
  */
 function convDw3Kernel(this: KernelThis, dy: number[][][], xp: number[][][]): number[] {
   const c = Math.floor(this.thread.y / 3);
@@ -208,14 +210,14 @@ function convDw3Kernel(this: KernelThis, dy: number[][][], xp: number[][][]): nu
     const y = this.thread.z * this.constants.R! + r;
     if (y < this.constants.T!) {
       for (let q = 0; q < this.constants.Q!; q++) {
-        const g0 = dy[this.thread.x]![y]![q * 8]!;
-        const g1 = dy[this.thread.x]![y]![q * 8 + 1]!;
-        const g2 = dy[this.thread.x]![y]![q * 8 + 2]!;
-        const g3 = dy[this.thread.x]![y]![q * 8 + 3]!;
-        const g4 = dy[this.thread.x]![y]![q * 8 + 4]!;
-        const g5 = dy[this.thread.x]![y]![q * 8 + 5]!;
-        const g6 = dy[this.thread.x]![y]![q * 8 + 6]!;
-        const g7 = dy[this.thread.x]![y]![q * 8 + 7]!;
+        const g0 = dy[y]![q * 8]![this.thread.x]!;
+        const g1 = dy[y]![q * 8 + 1]![this.thread.x]!;
+        const g2 = dy[y]![q * 8 + 2]![this.thread.x]!;
+        const g3 = dy[y]![q * 8 + 3]![this.thread.x]!;
+        const g4 = dy[y]![q * 8 + 4]![this.thread.x]!;
+        const g5 = dy[y]![q * 8 + 5]![this.thread.x]!;
+        const g6 = dy[y]![q * 8 + 6]![this.thread.x]!;
+        const g7 = dy[y]![q * 8 + 7]![this.thread.x]!;
         const a0 = xp[c]![y + u]![q * 8]!;
         const a1 = xp[c]![y + u]![q * 8 + 1]!;
         const a2 = xp[c]![y + u]![q * 8 + 2]!;
@@ -305,7 +307,7 @@ const convDw3 = async (rt: Runtime, x: AnyTensor, dy: AnyTensor, pad: number): P
   const cp = lanes(cout);
   const m = cin * 3 * cp * 4;
   const { r, b } = rowBlocks(total, 8 * q, m, 1);
-  const dys = await stack(rt, dy, hs, 8 * q, 0, 0, 0, cp);
+  const dys = await stackLast(rt, dy, hs, 8 * q, cp);
   const xs = await stack(rt, x, hs, 8 * q + 2, pad, pad, 2);
   const spec: KernelSpec = {
     op: 'conv2d.vjp.dw',
@@ -314,7 +316,7 @@ const convDw3 = async (rt: Runtime, x: AnyTensor, dy: AnyTensor, pad: number): P
     constants: { R: r, T: total, Q: q },
     vec4: true,
   };
-  const partials = await rt.compute(spec, [arg3d(dys, 8 * q, total, cp), arg3d(xs, 8 * q + 2, total + 2, cin)]);
+  const partials = await rt.compute(spec, [arg3d(dys, cp, 8 * q, total), arg3d(xs, 8 * q + 2, total + 2, cin)]);
   const s = await sumPartials(rt, 'conv2d.vjp.dw', partials, m, b);
   const dw = new Float32Array(cout * cin * 9);
   for (let o = 0; o < cout; o++)

@@ -92,6 +92,28 @@ export const padPlanes = (
 ): Float32Array => stackPlanes(src, [1, planes, h, w], hp, wp, top, left);
 
 /**
+ * Stacks the images of a batch with the channel fastest: src [n, c, h, w] becomes the kernel
+ * argument [cp, ws, n·hs] (dst[(i·hs + y)·ws + x][ch] = src[i, ch, y, x]), zero where y ≥ h,
+ * x ≥ w or ch ≥ c. A kernel whose lanes are channels (thread.x) then reads 4 consecutive
+ * values per lane quad: one vector load instead of a gather (docs/gpujs-wasm-codegen.md).
+ */
+export const stackChannelsLast = (src: Float32Array, [n, c, h, w]: readonly [number, number, number, number], hs: number, ws: number, cp: number): Float32Array => {
+  const dst = new Float32Array(n * hs * ws * cp);
+  const hh = Math.min(h, hs);
+  const ww = Math.min(w, ws);
+  for (let ni = 0; ni < n; ni++) {
+    for (let ci = 0; ci < c; ci++) {
+      for (let y = 0; y < hh; y++) {
+        const s = ((ni * c + ci) * h + y) * w;
+        let d = (ni * hs + y) * ws * cp + ci;
+        for (let x = 0; x < ww; x++, d += cp) dst[d] = src[s + x]!;
+      }
+    }
+  }
+  return dst;
+};
+
+/**
  * Reorders a channels-as-lanes result into dense NCHW [n, c, y, x]. The kernel ran with
  * output [cp, q, rows] and 4 values per thread, image n's row y being result row
  * n·stride + y, so value (n, c, y, 4·qi + j) sits at r[(((n·stride + y)·q + qi)·cp + c)·4 + j].
@@ -243,6 +265,33 @@ export const padPlanesOf = async (rt: Runtime, t: AnyTensor, hp: number, wp: num
   const [n, c, h, w] = t.shape;
   return rt.resident ? padOnDevice(rt, t, hp, wp, top, left) : padPlanes(hostData('conv.pad', t), n * c, h, w, hp, wp, top, left);
 };
+
+/**
+ * stackChannelsLast as a kernel. Thread (x, y, z) is channel x of column y of stacked row z:
+ * image ni = ⌊z / HS⌋, source pixel (z − ni·HS, y) of plane (ni, x), or 0 outside the image
+ * or for a padded channel. src is [W, H, N·C] (`asArg`).
+ */
+function stackLastKernel(this: KernelThis, src: number[][][]): number {
+  const ni = Math.floor(this.thread.z / this.constants.HS!);
+  const y = this.thread.z - ni * this.constants.HS!;
+  let v = 0;
+  if (this.thread.x < this.constants.C! && y < this.constants.H! && this.thread.y < this.constants.W!) {
+    v = src[ni * this.constants.C! + this.thread.x]![y]![this.thread.y]!;
+  }
+  return v;
+}
+
+/** `stackChannelsLast` of a tensor (host or device) by a kernel, always. */
+export const stackLastOnDevice = async (rt: Runtime, t: AnyTensor, hs: number, ws: number, cp: number): Promise<Stored> => {
+  const [n, c, h, w] = t.shape;
+  if (n * hs * ws * cp === 0) return new Float32Array(0);
+  const spec: KernelSpec = { op: 'conv.stackLast', source: stackLastKernel, output: [cp, ws, n * hs], constants: { C: c, H: h, W: w, HS: hs } };
+  return rt.compute(spec, [asArg(t)]);
+};
+
+/** `stackChannelsLast` of `t`: a kernel on a resident runtime, the host function elsewhere (a kernel argument [cp, ws, n·hs]). */
+export const stackLast = async (rt: Runtime, t: AnyTensor, hs: number, ws: number, cp: number): Promise<Stored> =>
+  rt.resident ? stackLastOnDevice(rt, t, hs, ws, cp) : stackChannelsLast(hostData('conv.stackLast', t), t.shape, hs, ws, cp);
 
 /**
  * fromQuads as a kernel. Thread (x, y, z = n·C + c) is value (n, c, y, x) = r[n·S + y][qi][4c + j]

@@ -15,6 +15,9 @@ import {
   padOnDevice,
   padPlanes,
   stack,
+  stackChannelsLast,
+  stackLast,
+  stackLastOnDevice,
   stackOnDevice,
   stackPlanes,
   unquads,
@@ -132,7 +135,35 @@ const quadsArb = fc.record({
   seed: fc.integer(),
 });
 
+/** stackLast (device input on a resident runtime) or stackLastOnDevice against stackChannelsLast, exactly. */
+const checkStackLast = async (rt: Runtime, shape: Shape, hs: number, ws: number, cp: number, seed: number): Promise<void> => {
+  const x = randomTensor(shape, seed);
+  const ref = stackChannelsLast(x.data, shape, hs, ws, cp);
+  expect(ref.length).toBe(cp * ws * shape[0] * hs);
+  // spot values: channel fastest, zeros outside the image and in padded channels
+  const [, c, h, w] = shape;
+  if (h > 0 && w > 0 && c > 0) expect(ref[((0 * hs + h - 1) * ws + w - 1) * cp + c - 1]).toBe(x.data[((0 * c + c - 1) * h + h - 1) * w + w - 1]);
+  const got = await rt.scope(async () => {
+    const s = rt.resident ? await stackLast(rt, await uploadTensor(rt, x), hs, ws, cp) : await stackLastOnDevice(rt, x, hs, ws, cp);
+    if (rt.resident) expect(isDeviceArray(s)).toBe(true);
+    return Float32Array.from(await rt.read(s));
+  });
+  expectSameBits(got, ref);
+  if (!rt.resident) expectSameBits(Float32Array.from((await stackLast(rt, x, hs, ws, cp)) as Float32Array), ref);
+};
+
 describe.each(testBackends)('conv layout kernels on %s', (backend: BackendName) => {
+  it('stackLast = stackChannelsLast exactly (channel fastest; batches, padded rows, columns and channels)', async () => {
+    const rt = await runtimeFor(backend);
+    await fc.assert(
+      fc.asyncProperty(stackArb, async ({ n, c, h, w, seed }) => {
+        await checkStackLast(rt, [n, c, h, w], h + 2, 8 * Math.ceil(w / 8), lanes(c), seed);
+      }),
+      { numRuns: 25 },
+    );
+    await checkStackLast(rt, [2, 3, 6, 5], 8, 8, 4, 3); // dw 3×3: dy of a batch of 2, Cout' = 4
+  });
+
   it('stack = stackPlanes exactly (random shapes: batches, crops, padding, extra rows and zero stacks)', async () => {
     const rt = await runtimeFor(backend);
     await fc.assert(
@@ -199,5 +230,6 @@ describe.each(testBackends)('conv layout kernels on %s', (backend: BackendName) 
     await checkPad(rt, [1, 64, 568, 568], 572, 572, 2, 2, 22);
     await checkUnquads(rt, 1, 64, 570, 570, 572, 0, 23);
     await checkUnUpQuads(rt, 1, 64, 285, 285, 24);
+    await checkStackLast(rt, [1, 64, 568, 568], 570, 568, 64, 25); // dw 3×3 of the 64→64 conv at 570
   });
 });
