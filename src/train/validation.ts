@@ -15,6 +15,7 @@ import type { UNetConfig } from '../unet/config.js';
 import type { Params } from '../unet/params.js';
 import type { Validation } from './trainer.js';
 
+/** `opts.tile`: a fixed inference tile; by default each image gets the least-work tile up to the model's (`tile: 'auto'` of `evaluateModel`). */
 export const validator =
   (rt: Runtime, config: UNetConfig, entries: readonly LoadedEntry[], opts: { readonly instances: boolean; readonly dir?: string; readonly tile?: number }) =>
   async (params: Params): Promise<Validation> => {

@@ -218,7 +218,7 @@ export const train: Command = {
         const bar = progressReporter(process.stdout, undefined, 'steps');
         bar.start('train');
         const logFile = join(out, 'log.jsonl');
-        const validate = valEntries.length > 0 ? validator(rt, config, valEntries, { instances, dir: join(out, 'val'), tile: Math.max(tile, config.tile) }) : undefined;
+        const validate = valEntries.length > 0 ? validator(rt, config, valEntries, { instances, dir: join(out, 'val') }) : undefined;
         const extra = resumed?.training ? (JSON.parse(resumed.training.extra) as { best?: number }) : {};
         const result = await runTraining({
           rt, config, items, optimizer, loss, lr, schedule, steps, seed, tile, outDir: out,
