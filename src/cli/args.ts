@@ -10,6 +10,9 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import * as E from 'fp-ts/lib/Either.js';
 import { DEFAULT_MAX_PIXELS } from '../data/limits.js';
 import { tilePlan } from '../infer/plan.js';
+import { checkedPlan } from '../infer/files.js';
+import type { TileChoice } from '../infer/tiles.js';
+import type { UNetConfig } from '../unet/config.js';
 import { BACKENDS, isBackendName } from '../runtime/backend.js';
 import { geometry, validAbove, type GeometryConfig } from '../unet/geometry.js';
 
@@ -266,3 +269,11 @@ export const imageFileFlags = (command: string, values: Parsed['values']): { rea
   const maxPixels = intIn(command, 'max-pixels', values['max-pixels'], { min: 1, max: Number.MAX_SAFE_INTEGER });
   return { ...(page !== undefined ? { page } : {}), ...(maxPixels !== undefined ? { maxPixels } : {}) };
 };
+
+/**
+ * `--tile` of an inference command (`segment`, `evaluate`): 'auto' (the least-work tile per
+ * image, up to the model's own) when absent, else the given size, checked by `tileFlag` against
+ * the model and the largest image and by the overlap-tile plan.
+ */
+export const inferenceTileFlag = (command: string, v: string | boolean | undefined, config: UNetConfig, images: () => readonly ImageSize[]): TileChoice =>
+  v === undefined ? 'auto' : checkedPlan(config, tileFlag(command, v, config, { fallback: config.tile, use: 'inference', images })).tile;

@@ -1,12 +1,11 @@
 /** `unet-ts evaluate`: segment labelled images and report pixel error, IoU/Dice, Rand error, V_Info and SEG. */
-import { backendFlag, IMAGE_FILE_OPTIONS, IMAGE_FILE_USAGE, imageFileFlags, intIn, numIn, outDirFlag, outFileFlag, parse, required, SEED_RANGE, str, tileFlag, UsageError } from '../args.js';
+import { backendFlag, IMAGE_FILE_OPTIONS, IMAGE_FILE_USAGE, imageFileFlags, intIn, numIn, outDirFlag, outFileFlag, parse, required, SEED_RANGE, str, inferenceTileFlag, UsageError } from '../args.js';
 import { readImageFile } from '../../data/image-file.js';
 import type { Command } from '../command.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { loadEntry, openDataset, splitDataset, type Dataset, type LoadedEntry } from '../../data/dataset.js';
 import { evaluateModel, metricNames } from '../../infer/evaluate.js';
-import type { TileChoice } from '../../infer/tiles.js';
-import { checkChannels, checkedPlan, loadModel } from '../../infer/files.js';
+import { checkChannels, loadModel } from '../../infer/files.js';
 import { writeOutputs } from '../../infer/outputs.js';
 import { progressReporter } from '../progress-bar.js';
 import { reportJson, tableHeader, tableRow } from '../../infer/report.js';
@@ -90,20 +89,12 @@ export const evaluate: Command = {
     });
     const ds = heldOut(all, str(values['names']), values['val-fraction'], seed);
     // --tile forces a size (checked against the model and the images); absent: 'auto' per image
-    const tile: TileChoice =
-      values['tile'] === undefined
-        ? 'auto'
-        : checkedPlan(
-            model.config,
-            tileFlag('evaluate', values['tile'], model.config, {
-              fallback: model.config.tile,
-              use: 'inference',
-              images: () => ds.entries.map((e) => {
-                const { width, height } = readImageFile(e.imagePath, files).image;
-                return { file: e.imagePath, width, height };
-              }),
-            }),
-          ).tile;
+    const tile = inferenceTileFlag('evaluate', values['tile'], model.config, () =>
+      ds.entries.map((e) => {
+        const { width, height } = readImageFile(e.imagePath, files).image;
+        return { file: e.imagePath, width, height };
+      }),
+    );
     const outDir = out === undefined ? undefined : outDirFlag('evaluate', out);
     const load = loadEntry(ds);
     function* entries(): Generator<LoadedEntry> {

@@ -1,12 +1,12 @@
 /** `unet-ts segment`: overlap-tile segmentation of image files (paper Sec. 2, Fig. 2) into PNG outputs. */
 import * as path from 'node:path';
-import { backendFlag, IMAGE_FILE_OPTIONS, IMAGE_FILE_USAGE, imageFileFlags, outDirFlag, parse, required, tileFlag, UsageError } from '../args.js';
+import { backendFlag, IMAGE_FILE_OPTIONS, IMAGE_FILE_USAGE, imageFileFlags, outDirFlag, parse, required, inferenceTileFlag, UsageError } from '../args.js';
 import type { Command } from '../command.js';
 import { readImage, readImageFile } from '../../data/image-file.js';
-import { checkChannels, checkedPlan, imageInputs, loadModel, stemOf } from '../../infer/files.js';
+import { checkChannels, imageInputs, loadModel, stemOf } from '../../infer/files.js';
 import { writeOutputs } from '../../infer/outputs.js';
 import { progressReporter } from '../progress-bar.js';
-import { segmentImage, type TileChoice } from '../../infer/tiles.js';
+import { segmentImage } from '../../infer/tiles.js';
 import { createRuntime } from '../../runtime/runtime.js';
 
 const usage = `Usage: unet-ts segment --model FILE --out DIR [--tile N] [--tta] [--instances] [--grey]
@@ -63,17 +63,7 @@ export const segment: Command = {
     const model = await loadModel(modelFile);
     const files = imageInputs(positionals);
     // --tile forces a size (checked against the model and the images); absent: 'auto' per image
-    const tile: TileChoice =
-      values['tile'] === undefined
-        ? 'auto'
-        : checkedPlan(
-            model.config,
-            tileFlag('segment', values['tile'], model.config, {
-              fallback: model.config.tile,
-              use: 'inference',
-              images: () => files.map((file) => ({ file, ...sizeOf(readImageFile(file, fileOpts).image) })),
-            }),
-          ).tile;
+    const tile = inferenceTileFlag('segment', values['tile'], model.config, () => files.map((file) => ({ file, ...sizeOf(readImageFile(file, fileOpts).image) })));
     const outDir = outDirFlag('segment', outFlag);
     const rt = await createRuntime(backend !== undefined ? { backend } : {});
     const bar = progressReporter(process.stderr);
