@@ -32,16 +32,25 @@ wasm.Module = Capturing;
 const inner = await createRuntime({ backend: 'webasm' });
 // Book each module to the kernel op whose run compiled it.
 const saved: string[] = [];
+const book = (op: string, before: number): void =>
+  modules.slice(before).forEach((m, i) => {
+    const file = join(outDir, `${op}${i === 0 ? '' : `.${i}`}.wasm`);
+    writeFileSync(file, m);
+    saved.push(`${file} (${m.length} bytes)`);
+  });
+// Kernels run through both `compute` (ops) and `run` (host results): book both.
 const rt: Runtime = {
   ...inner,
   run: async (spec, args) => {
     const before = modules.length;
     const r = await inner.run(spec, args);
-    modules.slice(before).forEach((m, i) => {
-      const file = join(outDir, `${spec.op}${i === 0 ? '' : `.${i}`}.wasm`);
-      writeFileSync(file, m);
-      saved.push(`${file} (${m.length} bytes)`);
-    });
+    book(spec.op, before);
+    return r;
+  },
+  compute: async (spec, args) => {
+    const before = modules.length;
+    const r = await inner.compute(spec, args);
+    book(spec.op, before);
     return r;
   },
 };
