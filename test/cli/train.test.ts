@@ -160,7 +160,7 @@ describe('unet-ts train', () => {
     writeFileSync(file, 'x');
     const e = await usageError([...data(), '--out', file]);
     expect(e).toBeInstanceOf(UsageError);
-    expect((e as Error).message).toBe(`train: --out ${file} is a file; expected a folder (new or holding this run)`);
+    expect((e as Error).message).toBe(`train: --out ${file} is an existing file; expected a folder (existing or to be created)`);
     const out = join(dir, 'locked');
     mkdirSync(out);
     const lock = join(out, 'train.lock');

@@ -7,10 +7,10 @@
  * at start; SIGINT/SIGTERM end the run with a checkpoint (exit 130/143); every flag is
  * checked for type and range before any work starts.
  */
-import { existsSync, mkdirSync, rmdirSync, statSync } from 'node:fs';
+import { existsSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
-import { IMAGE_FILE_OPTIONS, IMAGE_FILE_USAGE, imageFileFlags, intFlag, intIn, numFlag, numIn, parse, required, SEED_RANGE, str, UsageError, type Options } from '../args.js';
+import { IMAGE_FILE_OPTIONS, IMAGE_FILE_USAGE, imageFileFlags, intIn, numIn, outDirFlag, parse, required, SEED_RANGE, str, UsageError, type Options } from '../args.js';
 import type { Command } from '../command.js';
 import { configFromFlags } from '../model-source.js';
 import { progressReporter } from '../progress-bar.js';
@@ -58,17 +58,13 @@ const c = 'train';
 const architecture = (k: UNetConfig): string => `depth ${k.depth}, base ${k.base}, ${k.inChannels} input channel(s), ${k.classes} classes, ${k.padding} padding, dropout ${k.dropout}`;
 
 /**
- * Claims `out` for this run: refuses a file, takes the lock, removes stale temporary files
+ * Claims `out` for this run: refuses a file and creates the folder (`outDirFlag`, as every
+ * command's --out), takes the lock, removes stale temporary files
  * and, if the folder holds a run, refuses it (no --resume/--overwrite) or archives it
  * (--overwrite). Every step is reported on stdout. The caller releases the lock.
  */
 const claimOutFolder = (out: string, mode: 'new' | 'resume' | 'overwrite'): Lock => {
-  if (existsSync(out) && !statSync(out).isDirectory()) throw new UsageError(`${c}: --out ${out} is a file; expected a folder (new or holding this run)`);
-  try {
-    mkdirSync(out, { recursive: true });
-  } catch (e) {
-    throw new Error(`${c}: cannot create the --out folder ${out}: ${(e as Error).message}`);
-  }
+  outDirFlag(c, out);
   let lock: Lock;
   try {
     lock = acquireLock(lockFile(out));
@@ -129,8 +125,8 @@ export const train: Command = {
     const checkpointEvery = intIn(c, 'checkpoint-every', v['checkpoint-every'], { min: 1 }, 50);
     const validateEvery = intIn(c, 'val-every', v['val-every'], { min: 1 }, 100);
     const seedFlag = intIn(c, 'seed', v['seed'], SEED_RANGE);
-    numIn(c, 'val-fraction', v['val-fraction'], { above: 0, below: 1 });
-    intIn(c, 'tile', v['tile'], { min: 1 });
+    const valFraction = numIn(c, 'val-fraction', v['val-fraction'], { above: 0, below: 1 });
+    const tileAsked = intIn(c, 'tile', v['tile'], { min: 1 });
     const files = imageFileFlags(c, v);
     const scheduleName = str(v['schedule']) ?? 'constant';
     if (!(schedules as readonly string[]).includes(scheduleName)) throw new UsageError(`${c}: --schedule ${scheduleName}; expected ${schedules.join(', ')}`);
@@ -151,7 +147,7 @@ export const train: Command = {
         if (architecture(asked) !== architecture(config)) throw new UsageError(`${c}: ${flag} (${architecture(asked)}) conflicts with --resume ${resumeFile} (${architecture(config)}); leave out ${flag.split(' ')[0]} to resume`);
       }
     } else config = configFromFlags(c, preset, configFile, 'small');
-    const tile = intFlag(c, 'tile', v['tile'], config.tile)!;
+    const tile = tileAsked ?? config.tile;
     const g = geometry({ depth: config.depth, padding: config.padding })(tile);
     if (E.isLeft(g)) throw new UsageError(`${c}: --tile ${tile}: ${g.left.message}`);
     const rt0 = resumed?.training;
@@ -200,9 +196,9 @@ export const train: Command = {
       const valImages = str(v['val-images']);
       if (valImages !== undefined) {
         valSet = openDataset({ imagesDir: valImages, labelsDir: required(c, 'val-labels', v['val-labels']), kind, ...files });
-      } else if (v['val-fraction'] !== undefined || v['val-names'] !== undefined) {
+      } else if (valFraction !== undefined || v['val-names'] !== undefined) {
         const names = str(v['val-names']);
-        const split = splitDataset(names !== undefined ? { names: names.split(',').map((n) => n.trim()) } : { fraction: numFlag(c, 'val-fraction', v['val-fraction'])!, seed })(all);
+        const split = splitDataset(names !== undefined ? { names: names.split(',').map((n) => n.trim()) } : { fraction: valFraction!, seed })(all);
         trainSet = split.train;
         valSet = split.validation;
       }
