@@ -4,7 +4,7 @@
  * Everything else in unet-ts sees only the narrow types below.
  */
 import { createRequire } from 'node:module';
-import { installWasmCodegenFix } from './wasm-codegen.js';
+import { installWasmCodegenFix } from './wasm-codegen/index.js';
 
 const require = createRequire(import.meta.url);
 
@@ -135,7 +135,7 @@ interface GpuModule {
 let loaded: GpuModule | undefined;
 /**
  * gpu.js, loaded once on first use (it is CommonJS), with the WebAssembly code-generator fix
- * of ./wasm-codegen.ts installed.
+ * of ./wasm-codegen/ installed.
  */
 export const gpujs = (): GpuModule => {
   if (loaded) return loaded;

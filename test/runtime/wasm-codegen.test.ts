@@ -10,7 +10,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { gpujs, type KernelSource, type RawGPU } from '../../src/runtime/gpujs.js';
-import { contiguousLoadsEmitted, installWasmCodegenFix, useWasmCodegenFix } from '../../src/runtime/wasm-codegen.js';
+import { codegenFixUses, contiguousLoadsEmitted, installWasmCodegenFix, useWasmCodegenFix } from '../../src/runtime/wasm-codegen/index.js';
 
 interface Case {
   readonly w: number;
@@ -142,5 +142,173 @@ describe('gpu.js WebAssembly code generator fix: contiguous vector loads', () =>
     // the property exercised what it is about: contiguous loads emitted, and cpu comparisons made
     expect(contiguousLoadsEmitted() - before).toBeGreaterThan(20);
     expect(compared).toBeGreaterThan(10);
+  });
+});
+
+// ---------------------------------------------------------------- integer locals, thread ids, linear indices
+
+interface IndexCase {
+  readonly outX: number;
+  readonly outY: number;
+  readonly outZ: number;
+  readonly n: number;
+  readonly r: number;
+  readonly k: number;
+  readonly descending: boolean;
+  readonly branch: boolean;
+  readonly vec4: boolean;
+  /** Which index form each of the two reads uses per axis (indices into the lists below). */
+  readonly reads: readonly (readonly [number, number, number])[];
+  readonly seed: number;
+}
+
+// every form stays inside the array `a` of indexShape (by construction; see the sizes there)
+const xForms = ['this.thread.x', 'this.thread.x + 3', 'this.thread.y * 2 + 1', 'i + 2', 'q + 1', 'this.constants.K + this.thread.x', 'this.thread.x + 3 - 2', 'Math.min(this.thread.x, 2)', 'j + 5'];
+const yForms = ['this.thread.y', 'this.thread.y + 2', 'yy + 1', 'r2 + 3', '2', 'this.constants.K + this.thread.y', 'yy', 'this.thread.y * 3 - this.thread.y'];
+const zForms = ['this.thread.z', '0', '1', 'this.thread.z + 1 - 1'];
+
+const indexCaseArb: fc.Arbitrary<IndexCase> = fc.record({
+  outX: fc.oneof(fc.constantFrom(4, 8), fc.integer({ min: 1, max: 9 })),
+  outY: fc.integer({ min: 1, max: 3 }),
+  outZ: fc.integer({ min: 1, max: 2 }),
+  n: fc.integer({ min: 1, max: 4 }),
+  r: fc.integer({ min: 1, max: 3 }),
+  k: fc.integer({ min: 0, max: 3 }),
+  descending: fc.boolean(),
+  branch: fc.boolean(),
+  vec4: fc.boolean(),
+  reads: fc.array(fc.tuple(fc.nat(xForms.length - 1), fc.nat(yForms.length - 1), fc.nat(zForms.length - 1)), { minLength: 2, maxLength: 2 }),
+  seed: fc.integer({ min: 0, max: 1000 }),
+});
+
+/** [W, H, D] of `a`: wide and tall enough for every form above. */
+const indexShape = (c: IndexCase): readonly [number, number, number] => [c.outX + 8, 3 * c.outY + c.r * c.outZ + c.n + 8, 3];
+
+/**
+ * A kernel mixing what the fixes rewrite — an ascending `++` counter (or a descending `--` one,
+ * which they must leave alone, and `j`, incremented and decremented: an i32 that goes negative), integer-valued const locals, reads with constant offsets —
+ * with float uses of the same values, optionally in a divergent branch (masked SIMD code).
+ */
+const indexSource = (c: IndexCase): string => {
+  const read = ([x, y, z]: readonly [number, number, number]): string => `a[${zForms[z]}][${yForms[y]}][${xForms[x]}]`;
+  const [r0, r1] = [read(c.reads[0]!), read(c.reads[1]!)];
+  const loop = c.descending ? 'for (let i = this.constants.N - 1; i >= 0; i--)' : 'for (let i = 0; i < this.constants.N; i++)';
+  const body = c.branch ? `if (this.thread.x % 3 < 1.5) { s += ${r0}; } else { s -= ${r1} * 0.5; }` : `s += ${r0} * 1.5 - ${r1};`;
+  const ret = c.vec4 ? 'return [s, q * 0.5, a[1][r2 + 3][this.thread.x + 1], r2 + s];' : 'return s;';
+  return `function (a) {
+    const q = Math.floor(this.thread.y / 2);
+    const r2 = this.thread.y - q * 2;
+    let s = 0;
+    let j = 0;
+    ${loop} {
+      j++;
+      j--;
+      j--;
+      const yy = this.thread.z * this.constants.R + i;
+      ${body}
+      s += i * 0.25 + yy * 0.125 + q / 3;
+    }
+    ${ret}
+  }`;
+};
+
+const runIndexCase = (gpu: RawGPU, c: IndexCase): number[] => {
+  const { input } = gpujs();
+  const shape = indexShape(c);
+  const a = Float32Array.from({ length: shape[0] * shape[1] * shape[2] }, (_, i) => ((i * 37 + c.seed) % 101) / 7 - 5);
+  const kernel = gpu.createKernel(indexSource(c) as unknown as KernelSource, {
+    output: [c.outX, c.outY, c.outZ],
+    constants: { N: c.n, R: c.r, K: c.k },
+    returnType: c.vec4 ? 'Array(4)' : 'Number',
+    tactic: 'precision',
+    precision: 'single',
+  });
+  const flat = (r: unknown): number[] => (r instanceof Float32Array ? Array.from(r) : (r as unknown[]).flatMap(flat));
+  return flat(kernel(input(a, [...shape])));
+};
+
+describe('gpu.js WebAssembly code generator fixes: integer locals, thread ids in locals, linear indices', () => {
+  it('change no result: every fix on and all off bit-identical, and equal to the cpu backend', () => {
+    const { GPU } = gpujs();
+    const before = codegenFixUses();
+    fc.assert(
+      fc.property(indexCaseArb, (c) => {
+        const fixed = runIndexCase(new GPU({ mode: 'webasm' }), c);
+        const was = useWasmCodegenFix(false);
+        let plain: number[];
+        try {
+          plain = runIndexCase(new GPU({ mode: 'webasm' }), c);
+        } finally {
+          useWasmCodegenFix(was);
+        }
+        expect(fixed, indexSource(c)).toEqual(plain);
+        const cpu = runIndexCase(new GPU({ mode: 'cpu' }), c);
+        for (let i = 0; i < cpu.length; i++) expect(Math.abs(fixed[i]! - cpu[i]!), `${indexSource(c)} at ${i}`).toBeLessThanOrEqual(1e-4 * Math.max(1, Math.abs(cpu[i]!)));
+      }),
+      { numRuns: 80, seed: 20261203 },
+    );
+    // each fix changed emitted code during the property
+    const after = codegenFixUses();
+    for (const name of ['integerLocals', 'threadLocals', 'linearIndices', 'contiguousLoads'] as const) expect(after[name] - before[name], name).toBeGreaterThan(20);
+  });
+
+  it('each fix alone changes no result either', () => {
+    const { GPU } = gpujs();
+    const names = ['integerLocals', 'threadLocals', 'linearIndices', 'contiguousLoads'] as const;
+    fc.assert(
+      fc.property(indexCaseArb, fc.constantFrom(...names), (c, only) => {
+        const was = useWasmCodegenFix(false);
+        let plain: number[];
+        let one: number[];
+        try {
+          plain = runIndexCase(new GPU({ mode: 'webasm' }), c);
+          useWasmCodegenFix({ [only]: true });
+          one = runIndexCase(new GPU({ mode: 'webasm' }), c);
+        } finally {
+          useWasmCodegenFix(was);
+        }
+        expect(one, `${only}: ${indexSource(c)}`).toEqual(plain);
+      }),
+      { numRuns: 40, seed: 20261204 },
+    );
+  });
+
+  it('emits i32 loop counters and folds constant offsets into loads (the disassembly the speed comes from)', () => {
+    const { GPU } = gpujs();
+    const bytes: Uint8Array[] = [];
+    const wasm = (globalThis as unknown as { WebAssembly: { Module: new (b: Uint8Array) => object } }).WebAssembly;
+    const Original = wasm.Module;
+    const Capturing = function (b: Uint8Array) {
+      bytes.push(Uint8Array.from(b));
+      return new Original(b);
+    } as unknown as new (b: Uint8Array) => object;
+    Capturing.prototype = Original.prototype;
+    const source = 'function (a) { let s = 0; for (let c = 0; c < this.constants.N; c++) { s += a[c][this.thread.y][this.thread.x + 1] + a[c][this.thread.y + 1][this.thread.x]; } return s; }';
+    const compile = (): Uint8Array => {
+      bytes.length = 0;
+      wasm.Module = Capturing;
+      try {
+        const k = new GPU({ mode: 'webasm' }).createKernel(source as unknown as KernelSource, { output: [8, 2], constants: { N: 3 }, tactic: 'precision', precision: 'single' });
+        k(gpujs().input(new Float32Array(12 * 3 * 3), [12, 3, 3]));
+      } finally {
+        wasm.Module = Original;
+      }
+      return bytes[0]!;
+    };
+    // opcode bytes: i32.trunc_sat_f32_s is 0xfc 0x00; f32.load is 0x2a <align> <offset>
+    const count = (b: Uint8Array, f: (i: number) => boolean): number => b.reduce((n, _, i) => n + (f(i) ? 1 : 0), 0);
+    const truncs = (b: Uint8Array) => count(b, (i) => b[i] === 0xfc && b[i + 1] === 0x00);
+    const offsetLoads = (b: Uint8Array) => count(b, (i) => b[i] === 0x2a && b[i + 1] === 0x02 && b[i + 2]! > 0);
+    const fixed = compile();
+    const was = useWasmCodegenFix(false);
+    let plain: Uint8Array;
+    try {
+      plain = compile();
+    } finally {
+      useWasmCodegenFix(was);
+    }
+    expect(truncs(plain)).toBeGreaterThan(0);
+    expect(truncs(fixed)).toBe(0);
+    expect(offsetLoads(fixed)).toBeGreaterThan(offsetLoads(plain));
   });
 });
