@@ -96,6 +96,12 @@ function conv3Kernel(this: KernelThis, xp: number[][][], wt: number[][][], b: nu
     s2 += d2 * w6 + d3 * w7 + d4 * w8;
     s3 += d3 * w6 + d4 * w7 + d5 * w8;
   }
+  if (this.constants.Relu! > 0) {
+    s0 = Math.max(s0, 0);
+    s1 = Math.max(s1, 0);
+    s2 = Math.max(s2, 0);
+    s3 = Math.max(s3, 0);
+  }
   return [s0, s1, s2, s3];
 }
 
@@ -112,6 +118,12 @@ function conv1Kernel(this: KernelThis, xp: number[][][], wt: number[][][], b: nu
     s1 += xp[c]![this.thread.z]![this.thread.y * 4 + 1]! * wv;
     s2 += xp[c]![this.thread.z]![this.thread.y * 4 + 2]! * wv;
     s3 += xp[c]![this.thread.z]![this.thread.y * 4 + 3]! * wv;
+  }
+  if (this.constants.Relu! > 0) {
+    s0 = Math.max(s0, 0);
+    s1 = Math.max(s1, 0);
+    s2 = Math.max(s2, 0);
+    s3 = Math.max(s3, 0);
   }
   return [s0, s1, s2, s3];
 }
@@ -133,6 +145,12 @@ function convKKernel(this: KernelThis, xp: number[][][], wt: number[][][], b: nu
         s3 += xp[c]![this.thread.z + u]![this.thread.y * 4 + v + 3]! * wv;
       }
     }
+  }
+  if (this.constants.Relu! > 0) {
+    s0 = Math.max(s0, 0);
+    s1 = Math.max(s1, 0);
+    s2 = Math.max(s2, 0);
+    s3 = Math.max(s3, 0);
   }
   return [s0, s1, s2, s3];
 }
@@ -278,6 +296,7 @@ const convQuads = (
   off: number,
   ho: number,
   wo: number,
+  relu: boolean,
 ): Promise<Stored> =>
   rt.scope(async () => {
     const [n, cin] = src.shape;
@@ -290,7 +309,7 @@ const convQuads = (
       op,
       source: kernelFor(k),
       output: [cp, q, n * hp - k + 1],
-      constants: k === 1 || k === 3 ? { Cin: cin } : { Cin: cin, K: k },
+      constants: k === 1 || k === 3 ? { Cin: cin, Relu: relu ? 1 : 0 } : { Cin: cin, K: k, Relu: relu ? 1 : 0 },
       vec4: true,
     };
     const r = await rt.compute(spec, [arg3d(xp, wp, n * hp, cin), arg3d(wt, cp, k * k, cin), arg1d(padVector(bias, cp))]);
@@ -356,14 +375,18 @@ const convDw = async (rt: Runtime, x: AnyTensor, dy: AnyTensor, k: number, pad: 
 
 // ---------------------------------------------------------------- the passes
 
-/** y = conv(x, w) + b, of shape `out` (checked by the op); on the device on a resident runtime. */
-export const conv2dForward = async (rt: Runtime, x: AnyTensor, w: AnyTensor, b: AnyTensor, pad: number, out: Shape): Promise<AnyTensor> => {
+/**
+ * y = conv(x, w) + b, of shape `out` (checked by the op), or max(0, that) when `relu` (the
+ * ReLU fused into the kernel's last step: the activation is never written un-rectified); on
+ * the device on a resident runtime.
+ */
+export const conv2dForward = async (rt: Runtime, x: AnyTensor, w: AnyTensor, b: AnyTensor, pad: number, out: Shape, relu = false): Promise<AnyTensor> => {
   const [, cin] = x.shape;
   const [cout, , k] = w.shape;
   const [, , ho, wo] = out;
   const wt = weightsForward((await readTensor(rt, w)).data, cout, cin, k * k);
   const bias = (await readTensor(rt, b)).data;
-  return tensorOf(out, await convQuads(rt, 'conv2d.forward', x, wt, bias, cout, k, pad, ho, wo));
+  return tensorOf(out, await convQuads(rt, 'conv2d.forward', x, wt, bias, cout, k, pad, ho, wo, relu));
 };
 
 /** dx of shape `xShape`: dy padded by k − 1 − pad through the forward kernel with flipped, transposed weights. */
@@ -371,7 +394,7 @@ export const conv2dInputGrad = async (rt: Runtime, dy: AnyTensor, w: AnyTensor, 
   const [, cin, h, wd] = xShape;
   const [cout, , k] = w.shape;
   const wt = weightsBackward((await readTensor(rt, w)).data, cout, cin, k * k);
-  return tensorOf(xShape, await convQuads(rt, 'conv2d.vjp.dx', dy, wt, new Float32Array(lanes(cin)), cin, k, k - 1 - pad, h, wd));
+  return tensorOf(xShape, await convQuads(rt, 'conv2d.vjp.dx', dy, wt, new Float32Array(lanes(cin)), cin, k, k - 1 - pad, h, wd, false));
 };
 
 /** dw of shape `wShape` [Cout, Cin, k, k], on the host. */

@@ -14,6 +14,10 @@
  *                    transposed weights)
  *   dw[o, c, u, v] = Σ_{n,i,j} dy[n, o, i, j] · x̃[n, c, i + u, j + v]
  *   db[o]          = Σ_{n,i,j} dy[n, o, i, j]
+ * With `relu` the op is max(0, y) — each 3×3 conv "followed by a rectified linear unit" —
+ * computed in the conv kernel's last step; its VJP first takes dy · [y > 0] (ReLU's VJP, from
+ * the rectified output), then the conv's. One op instead of two saves a pass over every
+ * activation, forward and backward.
  *
  * Kernels (channels as SIMD lanes, 4 output columns per thread, two-stage reductions for dw
  * and db, host or device layouts): src/kernels/conv2d.ts.
@@ -24,6 +28,8 @@ import type { Tensor64 } from '../tensor/tensor64.js';
 import { orThrow } from '../tensor/shape-error.js';
 import { conv2dForward, conv2dInputGrad, conv2dWeightGrad } from '../kernels/conv2d.js';
 import { biasGrad } from '../kernels/reduce.js';
+import { reluBackward } from '../kernels/relu.js';
+import { reluRef, reluRefVjp } from './relu.js';
 import type { OpRule } from './op.js';
 import { checkCotangent, checkData } from './validate.js';
 
@@ -111,14 +117,22 @@ export const conv2dRefVjp = (x: Tensor64, w: Tensor64, b: Tensor64, pad: number,
 const outShape = (x: Shape, w: Shape, b: Shape, pad: number): Shape =>
   orThrow(w[2] === 1 && w[3] === 1 && pad === 0 ? conv1x1Shape(x, w, b) : conv2dShape(x, w, b, pad));
 
+/** Float64 reference of conv + ReLU (the `relu` attribute). */
+export const conv2dReluRef = (x: Tensor64, w: Tensor64, b: Tensor64, pad: number): Tensor64 => reluRef(conv2dRef(x, w, b, pad));
+
+/** Float64 reference VJP of conv + ReLU: ReLU's VJP at the conv output, then the conv's. */
+export const conv2dReluRefVjp = (x: Tensor64, w: Tensor64, b: Tensor64, pad: number, dy: Tensor64): [Tensor64, Tensor64, Tensor64] =>
+  conv2dRefVjp(x, w, b, pad, reluRefVjp(conv2dRef(x, w, b, pad), dy));
+
 export const conv2d: OpRule<'conv2d'> = {
-  forward: async (rt, [x, w, b], { pad }) => {
+  forward: async (rt, [x, w, b], { pad, relu = false }) => {
     const shape = outShape(x.shape, w.shape, b.shape, pad);
     checkData('conv2d', { input: x, weight: w, bias: b });
-    return { out: await conv2dForward(rt, x, w, b, pad, shape), saved: null };
+    return { out: await conv2dForward(rt, x, w, b, pad, shape, relu), saved: null };
   },
-  vjp: async (rt, dy, [x, w, b], _out, { pad }) => {
-    checkCotangent('conv2d.vjp', dy, outShape(x.shape, w.shape, b.shape, pad));
+  vjp: async (rt, dyOut, [x, w, b], out, { pad, relu = false }) => {
+    checkCotangent('conv2d.vjp', dyOut, outShape(x.shape, w.shape, b.shape, pad));
+    const dy = relu ? await reluBackward(rt, dyOut, out) : dyOut;
     return [
       await conv2dInputGrad(rt, dy, w, pad, x.shape),
       await conv2dWeightGrad(rt, x, dy, w.shape, pad),

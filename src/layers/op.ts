@@ -12,8 +12,11 @@ import type { Runtime } from '../runtime/runtime.js';
 
 /** Inputs, attributes and saved-for-backward data of each op. */
 export interface OpSignatures {
-  /** k×k convolution (stride 1, zero padding `pad`); x, w [Cout, Cin, k, k], b [1, Cout, 1, 1]. */
-  conv2d: { inputs: readonly [x: AnyTensor, w: AnyTensor, b: AnyTensor]; attrs: { readonly pad: number }; saved: null };
+  /**
+   * k×k convolution (stride 1, zero padding `pad`); x, w [Cout, Cin, k, k], b [1, Cout, 1, 1];
+   * `relu`: followed by a ReLU in the same kernel (the paper's "conv + ReLU" block).
+   */
+  conv2d: { inputs: readonly [x: AnyTensor, w: AnyTensor, b: AnyTensor]; attrs: { readonly pad: number; readonly relu?: boolean }; saved: null };
   relu: { inputs: readonly [x: AnyTensor]; attrs: Record<string, never>; saved: null };
   maxPool2: { inputs: readonly [x: AnyTensor]; attrs: Record<string, never>; saved: null };
   /** 2×2 stride-2 transposed conv; w [Cin, Cout, 2, 2], b [1, Cout, 1, 1]. */

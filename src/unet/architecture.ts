@@ -18,9 +18,11 @@ import { channelsAt, type UNetConfig } from './config.js';
 
 /** What the architecture needs from an interpreter; `name` prefixes a layer's `.weight`/`.bias`. */
 export interface Layers<T> {
-  /** A k×k convolution with bias to `cout` channels (3×3 with the config's padding, or the 1×1 output conv). */
-  readonly conv: (name: string, x: T, cout: number, k: 1 | 3) => Promise<T>;
-  readonly relu: (x: T) => Promise<T>;
+  /**
+   * A k×k convolution with bias to `cout` channels (3×3 with the config's padding, or the 1×1
+   * output conv), followed by a ReLU when `then` is 'relu' (every 3×3 conv of the paper).
+   */
+  readonly conv: (name: string, x: T, cout: number, k: 1 | 3, then: 'relu' | 'linear') => Promise<T>;
   readonly maxPool: (x: T) => Promise<T>;
   /** Dropout at the end of the contracting path (the identity where the interpreter does not train). */
   readonly dropout: (x: T) => Promise<T>;
@@ -40,7 +42,7 @@ export interface Layers<T> {
  * // Count the conv layers (23 for the paper's depth 4, Sec. 2): run the walk on channel counts.
  * let convs = 0;
  * const count: Layers<number> = {
- *   conv: async (_n, _x, cout) => (convs++, cout), relu: async (x) => x, maxPool: async (x) => x,
+ *   conv: async (_n, _x, cout) => (convs++, cout), maxPool: async (x) => x,
  *   dropout: async (x) => x, upConv: async (_n, _x, cout) => (convs++, cout), crop: async (s) => s,
  *   concat: async (a, b) => a + b,
  * };
@@ -50,7 +52,7 @@ export const unet =
   <T>(c: UNetConfig, L: Layers<T>) =>
   async (x: T): Promise<T> => {
     const block = async (prefix: string, h: T, ch: number): Promise<T> =>
-      L.relu(await L.conv(`${prefix}.conv2`, await L.relu(await L.conv(`${prefix}.conv1`, h, ch, 3)), ch, 3));
+      L.conv(`${prefix}.conv2`, await L.conv(`${prefix}.conv1`, h, ch, 3, 'relu'), ch, 3, 'relu');
     const skips: T[] = [];
     let h = x;
     for (let i = 0; i < c.depth; i++) {
@@ -63,5 +65,5 @@ export const unet =
       const up = await L.upConv(`up.${i}.upconv`, h, channelsAt(c, i));
       h = await block(`up.${i}`, await L.concat(await L.crop(skips[i]!, up), up), channelsAt(c, i));
     }
-    return L.conv('out', h, c.classes, 1);
+    return L.conv('out', h, c.classes, 1, 'linear');
   };

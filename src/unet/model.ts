@@ -3,7 +3,7 @@
  * ./architecture.ts run with the taped ops, so the same code trains (with a tape) and infers
  * (without one). Dropout acts only when training, with this step's seed.
  */
-import { centerCrop, concat, conv2d, dropout, maxPool2, relu, upConv2 } from '../autodiff/ops.js';
+import { centerCrop, concat, conv2d, dropout, maxPool2, upConv2 } from '../autodiff/ops.js';
 import { leaf, type Ctx, type Var } from '../autodiff/tape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { readTensor } from '../tensor/device-tensor.js';
@@ -27,8 +27,8 @@ export interface ForwardOptions {
 
 /** The layers of ./architecture.ts as taped ops on parameter variables `p`. */
 const tapedLayers = (c: UNetConfig, opts: ForwardOptions, ctx: Ctx, p: ParamVars): Layers<Var> => ({
-  conv: (name, x, _cout, k) => conv2d(ctx, x, param(p, `${name}.weight`), param(p, `${name}.bias`), { pad: k === 3 && c.padding === 'same' ? 1 : 0 }),
-  relu: (x) => relu(ctx, x),
+  conv: (name, x, _cout, k, then) =>
+    conv2d(ctx, x, param(p, `${name}.weight`), param(p, `${name}.bias`), { pad: k === 3 && c.padding === 'same' ? 1 : 0, relu: then === 'relu' }),
   maxPool: (x) => maxPool2(ctx, x),
   dropout: async (x) => (ctx.training && c.dropout > 0 ? dropout(ctx, x, { rate: c.dropout, seed: opts.dropoutSeed ?? 0 }) : x),
   upConv: (name, x) => upConv2(ctx, x, param(p, `${name}.weight`), param(p, `${name}.bias`)),

@@ -25,8 +25,10 @@ const get = (p: Params64, k: string): Tensor64 => {
 
 /** The layers of ./architecture.ts as float64 references on parameters `p`. */
 const referenceLayers = (c: UNetConfig, p: Params64): Layers<Tensor64> => ({
-  conv: async (name, x, _cout, k) => conv2dRef(x, get(p, `${name}.weight`), get(p, `${name}.bias`), k === 3 && c.padding === 'same' ? 1 : 0),
-  relu: async (x) => reluRef(x),
+  conv: async (name, x, _cout, k, then) => {
+    const y = conv2dRef(x, get(p, `${name}.weight`), get(p, `${name}.bias`), k === 3 && c.padding === 'same' ? 1 : 0);
+    return then === 'relu' ? reluRef(y) : y;
+  },
   maxPool: async (x) => maxPool2Ref(x),
   dropout: async (x) => x,
   upConv: async (name, x) => upConv2Ref(x, get(p, `${name}.weight`), get(p, `${name}.bias`)),

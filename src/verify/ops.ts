@@ -17,7 +17,7 @@ import type { Runtime } from '../runtime/runtime.js';
 import type { Attrs, Inputs, OpName } from '../layers/op.js';
 import { rules } from '../layers/rules.js';
 import { directionalCheck } from '../autodiff/gradcheck.js';
-import { conv2dRef, conv2dRefVjp } from '../layers/conv2d.js';
+import { conv2dRef, conv2dRefVjp, conv2dReluRef, conv2dReluRefVjp } from '../layers/conv2d.js';
 import { reluRef, reluRefVjp } from '../layers/relu.js';
 import { maxPool2Ref, maxPool2RefVjp } from '../layers/max-pool2.js';
 import { upConv2Ref, upConv2RefVjp } from '../layers/up-conv2.js';
@@ -86,6 +86,13 @@ export const cases = (large: boolean): readonly AnyCase[] => {
     ref: ([a, w, b]) => conv2dRef(a!, w!, b!, pad),
     refVjp: ([a, w, b], dy) => conv2dRefVjp(a!, w!, b!, pad, dy),
   });
+  // conv + ReLU (the fused `relu` attribute); no finite differences: a step can cross ReLU's kink
+  const convRelu = (label: string, x: Shape, co: number, pad: number, seed: number): Case<'conv2d'> => ({
+    ...conv(label, x, co, 3, pad, false, seed),
+    attrs: { pad, relu: true },
+    ref: ([a, w, b]) => conv2dReluRef(a!, w!, b!, pad),
+    refVjp: ([a, w, b], dy) => conv2dReluRefVjp(a!, w!, b!, pad, dy),
+  });
   const up = (label: string, x: Shape, co: number, fd: boolean, seed: number): Case<'upConv2'> => ({
     op: 'upConv2', label, fd, tolerance: 1e-4,
     inputs: [randn(x, seed), randn([x[1], co, 2, 2], seed + 1, Math.sqrt(2 / x[1])), randn([1, co, 1, 1], seed + 2, 0.1)],
@@ -136,6 +143,8 @@ export const cases = (large: boolean): readonly AnyCase[] => {
     conv('3×3 valid', [1, 3, 11, 13], 4, 3, 0, true, 1),
     conv('3×3 same', [2, 2, 9, 7], 3, 3, 1, true, 2),
     conv('1×1', [1, 5, 6, 9], 2, 1, 0, true, 3),
+    convRelu('3×3 valid + ReLU', [1, 3, 11, 13], 5, 0, 17),
+    convRelu('3×3 same + ReLU', [2, 2, 9, 7], 3, 1, 18),
     up('2×2 stride 2', [1, 4, 5, 6], 3, true, 4),
     pool('2×2', [1, 3, 8, 10], true),
     relu('', [1, 3, 7, 9], true),
@@ -150,6 +159,7 @@ export const cases = (large: boolean): readonly AnyCase[] => {
   return [
     ...small,
     conv('1→64 at 572²', [1, 1, 572, 572], 64, 3, 0, false, 21),
+    convRelu('1→64 + ReLU at 572²', [1, 1, 572, 572], 64, 0, 23),
     up('128→64 to 392²', [1, 128, 196, 196], 64, false, 22),
     pool('64×568²', [1, 64, 568, 568], false),
     relu('64×570²', [1, 64, 570, 570], false),

@@ -199,6 +199,26 @@ describe.each(testBackends)('conv2d on %s', (backend) => {
     await checkCase(rt, 2, 3, 2, 6, 9, 2, 1, 14);
   });
 
+  it('relu attribute: forward is exactly max(0, conv), VJP exactly the conv VJP of dy · [y > 0]', async () => {
+    const rt = await runtimeFor(backend);
+    await fc.assert(
+      fc.asyncProperty(caseArb, async ({ n, cin, cout, k, pad, dh, dw, seed }) => {
+        const x = randomTensor([n, cin, k + dh, k + dw], seed);
+        const wt = randomTensor([cout, cin, k, k], seed + 1);
+        const b = randomTensor([1, cout, 1, 1], seed + 2);
+        const plain = await conv2d.forward(rt, [x, wt, b], { pad });
+        const fused = await conv2d.forward(rt, [x, wt, b], { pad, relu: true });
+        expect(Array.from(fused.out.data)).toEqual(Array.from(plain.out.data, (v) => Math.max(v, 0)));
+        const dy = randomTensor(plain.out.shape, seed + 3);
+        const masked: Tensor = { shape: dy.shape, data: dy.data.map((g, i) => (plain.out.data[i]! > 0 ? g : 0)) };
+        const want = await conv2d.vjp(rt, masked, [x, wt, b], plain.out, { pad }, null);
+        const got = await conv2d.vjp(rt, dy, [x, wt, b], fused.out, { pad, relu: true }, null);
+        for (let i = 0; i < 3; i++) expect(Array.from(got[i]!.data), `input ${i}`).toEqual(Array.from(want[i]!.data));
+      }),
+      { numRuns: 6 },
+    );
+  });
+
   it('U-Net-like shapes: 3×3 valid with Cin, Cout multiples of 4 and W ≡ 0, 2 (mod 4)', async () => {
     const rt = await runtimeFor(backend);
     await checkCase(rt, 1, 8, 8, 20, 22, 3, 0, 21);

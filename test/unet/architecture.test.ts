@@ -21,8 +21,11 @@ const walkSpecs = async (c: UNetConfig): Promise<{ specs: ParamSpec[]; out: numb
     return cout;
   };
   const recorder: Layers<number> = {
-    conv: async (name, cin, cout, k) => record(name, [cout, cin, k, k], cin * k * k, cout),
-    relu: async (x) => x,
+    conv: async (name, cin, cout, k, then) => {
+      // every 3×3 conv is followed by a ReLU, the 1×1 output conv by nothing (Sec. 2)
+      if (then !== (k === 3 ? 'relu' : 'linear')) throw new Error(`${name}: ${k}×${k} conv followed by ${then}`);
+      return record(name, [cout, cin, k, k], cin * k * k, cout);
+    },
     maxPool: async (x) => x,
     dropout: async (x) => x,
     // ConvTranspose2d layout [Cin, Cout, 2, 2]; each output unit sees one tap per input channel.
