@@ -56,6 +56,9 @@ export { train, TrainingError, type TrainOptions, type TrainResult, type StepInf
 export { lossAndGrads, type LossKind, type StepResult } from './train/step.js';
 export { sgd, adam, initState, update, OptimizerConfigCodec, type OptimizerConfig, type OptimizerState } from './train/optim.js';
 export { ScheduleCodec, type Schedule } from './train/schedule.js';
+// Models that leave TypeScript: ONNX and bioimage.io packages
+export { exportOnnx, onnxMetadata, ONNX_OPSET, type OnnxExportOptions } from './export/onnx.js';
+export { inputSizes, onnxInputError, OnnxInputError, type InputSizes } from './export/onnx-input.js';
 // Inference and metrics
 export {
   segmentImage, evaluateModel, writeOutputs, InferenceError, type Segmentation, type SegmentOptions, type TileChoice, type Model, type TileProgress,
