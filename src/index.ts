@@ -59,6 +59,9 @@ export { ScheduleCodec, type Schedule } from './train/schedule.js';
 // Models that leave TypeScript: ONNX and bioimage.io packages
 export { exportOnnx, onnxMetadata, ONNX_OPSET, type OnnxExportOptions } from './export/onnx.js';
 export { inputSizes, onnxInputError, OnnxInputError, type InputSizes } from './export/onnx-input.js';
+export { bioimageioPackage, zipPackage, type BioimageioOptions, type BioimageioPackage } from './export/bioimageio.js';
+export { bioimageioRdf, BIOIMAGEIO_FORMAT_VERSION, UNET_CITATION, type Author, type BioimageioRdf, type PackagedFile, type RdfInput } from './export/bioimageio-rdf.js';
+export { encodeNpy, readNpy, type NpyArray } from './export/npy.js';
 // Inference and metrics
 export {
   segmentImage, evaluateModel, writeOutputs, InferenceError, type Segmentation, type SegmentOptions, type TileChoice, type Model, type TileProgress,

@@ -3,7 +3,7 @@
  * interpreter whose values are the names of graph tensors, so the exported graph cannot drift
  * from the network unet-ts trains. Each layer becomes standard ONNX operators (opset 17):
  *
- * - 3×3 conv: `Conv` (pads 0 for 'valid', 1 for 'same') + `Relu`; the 1×1 output conv: `Conv`;
+ * - 3×3 conv + ReLU: `Conv` (pads 0 for 'valid', 1 for 'same') + `Relu`; the 1×1 output conv: `Conv`;
  * - max-pool: `MaxPool` 2×2 stride 2; dropout: nothing (the identity at inference);
  * - up-conv: `ConvTranspose` 2×2 stride 2 (its weight layout [Cin, Cout, 2, 2] is unet-ts's);
  * - crop: `Slice` of the skip map's height and width from its runtime `Shape`: start
@@ -17,7 +17,7 @@
  * [C] as in PyTorch).
  */
 import type { onnx } from 'onnx-proto';
-import { unet } from '../unet/architecture.js';
+import { unet, type Layers } from '../unet/architecture.js';
 import type { UNetConfig } from '../unet/config.js';
 import type { Params } from '../unet/params.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -95,16 +95,12 @@ export const unetNodes = async (config: UNetConfig, params: Params, input: strin
   initializers.push({ name: 'const.axes_hw', dataType: INT64, dims: [2], rawData: int64Bytes([2, 3]) });
   const pad = config.padding === 'same' ? 1 : 0;
 
-  const relu = async (x: string): Promise<string> => node('Relu', [x], `${x}.relu`);
-  // `then` is optional and `relu` is given too, so this interpreter fits the Layers<T> of
-  // architecture.ts whether the ReLU is a layer of its own or a flag of the conv.
-  const layers = {
-    conv: async (name: string, x: string, _cout: number, k: 1 | 3, then?: 'relu' | 'linear'): Promise<string> => {
+  const layers: Layers<string> = {
+    conv: async (name, x, _cout, k, then) => {
       const p = k === 3 ? pad : 0;
       const y = node('Conv', [x, ...weights(name)], name, [ints('kernel_shape', [k, k]), ints('pads', [p, p, p, p]), ints('strides', [1, 1])]);
-      return then === 'relu' ? relu(y) : y;
+      return then === 'relu' ? node('Relu', [y], `${name}.relu`) : y;
     },
-    relu,
     maxPool: async (x: string): Promise<string> => node('MaxPool', [x], 'pool', [ints('kernel_shape', [2, 2]), ints('strides', [2, 2])]),
     dropout: async (x: string): Promise<string> => x,
     upConv: async (name: string, x: string): Promise<string> =>

@@ -69,3 +69,10 @@ export const sampleImage = (set: 'isbi2012' | 'dsb2018'): { image: Image; source
   if (hasSharedData) return { image: readImage(file, { grey: true, normalize: 'per-image' }), source: file };
   return { image: normalize('per-image')(synthetic({ width: 400, height: 400 })(7).image), source: 'synthetic(7)' };
 };
+
+/** As `sampleImage`, in raw intensities (no normalisation): what a bioimage.io test input holds. */
+export const rawSampleImage = (set: 'isbi2012' | 'dsb2018'): { image: Image; source: string } => {
+  const file = set === 'isbi2012' ? join(SHARED_DATA, 'isbi2012/images/22.png') : join(SHARED_DATA, 'dsb2018/images/06c779330d6d.png');
+  if (hasSharedData) return { image: readImage(file, { grey: true, normalize: 'none' }), source: file };
+  return { image: synthetic({ width: 400, height: 400 })(7).image, source: 'synthetic(7)' };
+};
