@@ -164,7 +164,7 @@ interface IndexCase {
 
 // every form stays inside the array `a` of indexShape (by construction; see the sizes there)
 const xForms = ['this.thread.x', 'this.thread.x + 3', 'this.thread.y * 2 + 1', 'i + 2', 'q + 1', 'this.constants.K + this.thread.x', 'this.thread.x + 3 - 2', 'Math.min(this.thread.x, 2)', 'j + 5'];
-const yForms = ['this.thread.y', 'this.thread.y + 2', 'yy + 1', 'r2 + 3', '2', 'this.constants.K + this.thread.y', 'yy', 'this.thread.y * 3 - this.thread.y'];
+const yForms = ['this.thread.y', 'this.thread.y + 2', 'yy + 1', 'r2 + 3', '2', 'this.constants.K + this.thread.y', 'yy', 'this.thread.y * 3 - this.thread.y', 'this.thread.y - q * 3 + 4', 'this.thread.y - Math.floor(this.thread.y / 2) * 2'];
 const zForms = ['this.thread.z', '0', '1', 'this.thread.z + 1 - 1'];
 
 const indexCaseArb: fc.Arbitrary<IndexCase> = fc.record({

@@ -26,6 +26,8 @@ export interface Linear {
 
 /** The members of the function node the linear forms read. */
 export interface LinearNode extends LocalsNode {
+  /** The kernel's output size [x, y, z] (thread ids are below it). */
+  readonly output?: readonly number[];
   getDeclaration(id: Node): ({ suggestedType: string | null; valueType: string | null; ast?: Node } & Record<string, unknown>) | null;
 }
 
@@ -98,10 +100,78 @@ export const linearForm = (n: LinearNode, ast: Node): Linear | undefined => {
   return isIntegerValued(n, ast) ? { terms: new Map([[keyOf(ast), { ast, coeff: 1 }]]), k: 0 } : undefined;
 };
 
+/** The declarator of a local that is never written after it (so its initializer is its value). */
+const constantInit = (n: LinearNode, ast: Node, writes: Writes): Node | undefined => {
+  const name = ast.name ?? '';
+  const init = n.getDeclaration(ast)?.ast?.init;
+  return init && !writes.assigned.has(name) && !writes.updated.has(name) && isIntegerValued(n, ast) ? init : undefined;
+};
+
+const AXES: Readonly<Record<string, number>> = { x: 0, y: 1, z: 2 };
+
+/** The divisor D of `Math.floor(A / D)` when D is a positive integer constant, and A. */
+const floorQuotient = (n: LinearNode, ast: Node | undefined): { a: Node; d: number } | undefined => {
+  if (ast?.type !== 'CallExpression' || ast.callee?.property?.name !== 'floor' || ast.arguments?.length !== 1) return undefined;
+  const q = ast.arguments[0]!;
+  const d = q.type === 'BinaryExpression' && q.operator === '/' ? integerConstant(n, q.right!) : undefined;
+  return d !== undefined && d > 0 ? { a: q.left!, d } : undefined;
+};
+
+/**
+ * `A − ⌊A / D⌋·D` (the remainder idiom, ⌊A / D⌋ written inline or as a local): its value when
+ * A ≥ 0 and A < 2^22, where the f32 quotient cannot round up to the next integer.
+ */
+const remainderOf = (n: LinearNode, ast: Node, writes: Writes): { a: Node; d: number } | undefined => {
+  if (ast.type !== 'BinaryExpression' || ast.operator !== '-' || ast.right?.type !== 'BinaryExpression' || ast.right.operator !== '*') return undefined;
+  const [p, q] = [ast.right.left!, ast.right.right!];
+  for (const [f, dAst] of [[p, q], [q, p]] as const) {
+    const fq = floorQuotient(n, f.type === 'Identifier' ? constantInit(n, f, writes) : f);
+    if (fq && integerConstant(n, dAst) === fq.d && keyOf(fq.a) === keyOf(ast.left!)) return fq;
+  }
+  return undefined;
+};
+
+/** An upper bound of an integer-valued expression where one follows from the thread grid and constants. */
+export const upperBound = (n: LinearNode, ast: Node, writes: Writes): number | undefined => {
+  const c = integerConstant(n, ast);
+  if (c !== undefined) return c;
+  switch (ast.type) {
+    case 'MemberExpression': {
+      const axis = AXES[ast.property?.name ?? ''];
+      const size = axis === undefined ? undefined : n.output?.[axis];
+      return n.getVariableSignature(ast) === 'this.thread.value' && size !== undefined ? size - 1 : undefined;
+    }
+    case 'Identifier': {
+      const init = constantInit(n, ast, writes);
+      return init && upperBound(n, init, writes);
+    }
+    case 'BinaryExpression': {
+      const r = remainderOf(n, ast, writes);
+      if (r) return r.d - 1;
+      const [a, b] = [upperBound(n, ast.left!, writes), upperBound(n, ast.right!, writes)];
+      if (a === undefined || b === undefined) return undefined;
+      if (ast.operator === '+') return a + b;
+      return ast.operator === '*' && nonNegative(n, ast.left!, writes) && nonNegative(n, ast.right!, writes) ? a * b : undefined;
+    }
+    case 'CallExpression': {
+      const fq = floorQuotient(n, ast);
+      const a = fq && upperBound(n, fq.a, writes);
+      return a === undefined || !fq ? undefined : Math.floor(a / fq.d);
+    }
+    default:
+      return undefined;
+  }
+};
+
 /** Whether an integer-valued expression is ≥ 0 wherever it is evaluated (a sufficient check). */
 export const nonNegative = (n: LinearNode, ast: Node, writes: Writes): boolean => {
   const c = integerConstant(n, ast);
   if (c !== undefined) return c >= 0;
+  const r = remainderOf(n, ast, writes);
+  if (r) {
+    const bound = upperBound(n, r.a, writes);
+    return nonNegative(n, r.a, writes) && bound !== undefined && bound < 2 ** 22;
+  }
   switch (ast.type) {
     case 'MemberExpression': {
       const signature = n.getVariableSignature(ast);
