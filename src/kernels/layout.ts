@@ -191,7 +191,7 @@ export const fromUpQuads = (r: Float32Array, n: number, cout: number, cp: number
 // leave their array sit behind an `if` on the constants (webasm also clamps such lanes).
 
 /** The host data of a tensor; device tensors exist only on a resident runtime. */
-const hostData = (op: string, t: AnyTensor): Float32Array => {
+export const hostData = (op: string, t: AnyTensor): Float32Array => {
   if (isDeviceTensor(t)) throw new Error(`${op}: a device tensor on a runtime that is not resident`);
   return t.data;
 };

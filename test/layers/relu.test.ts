@@ -8,6 +8,8 @@ import type { Shape } from '../../src/tensor/tensor.js';
 import { disposeRuntimes, runtimeFor, testBackends } from '../helpers/backends.js';
 import { onDevice } from '../helpers/device.js';
 import { as64, randomTensor } from '../helpers/random.js';
+import { reluBackward, reluBackwardOnDevice } from '../../src/kernels/relu.js';
+import { readTensor, uploadTensor } from '../../src/tensor/device-tensor.js';
 
 afterAll(disposeRuntimes);
 
@@ -34,6 +36,23 @@ describe.each(testBackends)('relu on %s', (backend) => {
         expect(x.data).toEqual(before);
       }),
       { numRuns: 15 },
+    );
+  });
+
+  it('the VJP mask kernel equals the float64 reference exactly (the op uses it only where tensors live on the device)', async () => {
+    const rt = await runtimeFor(backend);
+    await fc.assert(
+      fc.asyncProperty(shapeArb, fc.integer(), async (s, seed) => {
+        const shape: Shape = s;
+        const y = randomTensor(shape, seed);
+        const dy = randomTensor(shape, seed + 1);
+        const want = reluRefVjp(as64(y), as64(dy)).data;
+        const kernel = await rt.scope(async () => readTensor(rt, await reluBackwardOnDevice(rt, await uploadTensor(rt, dy), await uploadTensor(rt, y))));
+        expect(maxErrors(kernel.data, want).abs).toBe(0);
+        const either = await rt.scope(async () => readTensor(rt, await reluBackward(rt, await uploadTensor(rt, dy), await uploadTensor(rt, y))));
+        expect(maxErrors(either.data, want).abs).toBe(0);
+      }),
+      { numRuns: 10 },
     );
   });
 
