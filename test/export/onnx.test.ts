@@ -15,6 +15,9 @@ import { PRESETS, type UNetConfig } from '../../src/unet/config.js';
 import { initParams } from '../../src/unet/params.js';
 import type { ModelData } from '../../src/unet/checkpoint.js';
 import { normRel } from '../helpers/compare.js';
+import { segmentImage } from '../../src/infer/tiles.js';
+import { mirrorIndex } from '../../src/data/mirror.js';
+import { validAbove } from '../../src/unet/geometry.js';
 import { randomTensor } from '../helpers/random.js';
 import { argmax, cropTensor, maxAbs, runOnnx, sampleImage, unetLogits } from './helpers.js';
 
@@ -44,6 +47,37 @@ describe('exportOnnx: onnxruntime reproduces unet-ts', () => {
       expect(normRel(theirs.data, ours.data)).toBeLessThan(TOL);
       expect(same).toBe(labels.length);
     }
+  });
+
+  it.each([
+    ['isbi2012-small', 'isbi2012'],
+    ['dsb2018-small', 'dsb2018'],
+  ] as const)('%s on a whole %s image, mirror-padded to a valid size: the labels of unet-ts segment', async (name, set) => {
+    const model = await loadCheckpoint(bundledModel(name));
+    const { image, source } = sampleImage(set);
+    const seg = await segmentImage(rt, model, image, { tta: false, keep: 'all' });
+    // What the README's Python snippet does: reflect-pad by the halo (numpy 'reflect' = unet-ts's
+    // mirror) and up to a valid size, run the graph once, keep the image's own pixels.
+    const { halo } = inputSizes(model.config);
+    const [H, W] = [validAbove(model.config, image.height + 2 * halo), validAbove(model.config, image.width + 2 * halo)];
+    const x = new Float32Array(H * W);
+    for (let y = 0; y < H; y++) for (let c = 0; c < W; c++) x[y * W + c] = image.data[mirrorIndex(image.height, y - halo) * image.width + mirrorIndex(image.width, c - halo)]!;
+    const logits = await runOnnx(await exportOnnx(model), { shape: [1, 1, H, W], data: x });
+    const [, , h, w] = logits.shape;
+    let same = 0;
+    let worst = 0;
+    for (let y = 0; y < image.height; y++)
+      for (let c = 0; c < image.width; c++) {
+        const [l0, l1] = [logits.data[y * w + c]!, logits.data[h * w + y * w + c]!];
+        const p1 = 1 / (1 + Math.exp(l0 - l1));
+        const i = y * image.width + c;
+        worst = Math.max(worst, Math.abs(p1 - seg.probs[1]![i]!));
+        if ((l1 > l0 ? 1 : 0) === seg.labels[i]) same++;
+      }
+    const n = image.width * image.height;
+    console.log(`${name} whole image ${image.width}×${image.height} (${source}), one ${H}×${W} run: labels equal ${same}/${n}, max |Δp| ${worst.toExponential(2)}`);
+    expect(worst).toBeLessThan(1e-4); // as test/infer/tiles.test.ts compares tiled and whole-image probabilities
+    expect(same).toBe(n);
   });
 
   const sameCfg: UNetConfig = { inChannels: 2, classes: 3, depth: 2, base: 4, dropout: 0.5, padding: 'same', tile: 32 };
