@@ -9,6 +9,8 @@ import { OpShapeError } from '../../src/tensor/shape-error.js';
 import { disposeRuntimes, runtimeFor, testBackends } from '../helpers/backends.js';
 import { onDevice } from '../helpers/device.js';
 import { as64, randomTensor } from '../helpers/random.js';
+import { centerCropBackwardOnDevice, centerCropOnDevice } from '../../src/kernels/center-crop.js';
+import { readTensor, uploadTensor } from '../../src/tensor/device-tensor.js';
 
 afterAll(disposeRuntimes);
 
@@ -26,6 +28,22 @@ const caseArb = fc
 
 // Tolerance: exact. Crop and zero-padding only copy float32 values.
 describe.each(testBackends)('centerCrop on %s', (backend) => {
+  it('the kernels equal the float64 reference exactly (the op uses them where tensors live on the device)', async () => {
+    const rt = await runtimeFor(backend);
+    await fc.assert(
+      fc.asyncProperty(caseArb, fc.integer(), async ({ shape, attrs }, seed) => {
+        const x = randomTensor(shape, seed);
+        const out: Shape = [shape[0], shape[1], attrs.h, attrs.w];
+        const y = await rt.scope(async () => readTensor(rt, await centerCropOnDevice(rt, await uploadTensor(rt, x), out)));
+        expect(maxErrors(y.data, centerCropRef(as64(x), attrs).data).abs).toBe(0);
+        const dy = randomTensor(out, seed + 1);
+        const dx = await rt.scope(async () => readTensor(rt, await centerCropBackwardOnDevice(rt, await uploadTensor(rt, dy), shape)));
+        expect(maxErrors(dx.data, centerCropRefVjp(as64(x), as64(dy), attrs).data).abs).toBe(0);
+      }),
+      { numRuns: 10 },
+    );
+  });
+
   it('forward and VJP equal the float64 reference exactly', async () => {
     const rt = await runtimeFor(backend);
     await fc.assert(

@@ -9,6 +9,8 @@ import { OpShapeError } from '../../src/tensor/shape-error.js';
 import { disposeRuntimes, runtimeFor, testBackends } from '../helpers/backends.js';
 import { onDevice } from '../helpers/device.js';
 import { as64, randomTensor } from '../helpers/random.js';
+import { channelSliceOnDevice, concatOnDevice } from '../../src/kernels/concat.js';
+import { readTensor, uploadTensor } from '../../src/tensor/device-tensor.js';
 
 afterAll(disposeRuntimes);
 
@@ -22,6 +24,24 @@ const caseArb = fc
 
 // Tolerance: exact. Concatenation and splitting only copy float32 values.
 describe.each(testBackends)('concat on %s', (backend) => {
+  it('the kernels equal the float64 reference exactly (the op uses them where tensors live on the device)', async () => {
+    const rt = await runtimeFor(backend);
+    await fc.assert(
+      fc.asyncProperty(caseArb, fc.integer(), async (s, seed) => {
+        const [a, b] = [randomTensor(s.a, seed), randomTensor(s.b, seed + 1)];
+        const out: Shape = [s.a[0], s.a[1] + s.b[1], s.a[2], s.a[3]];
+        const y = await rt.scope(async () => readTensor(rt, await concatOnDevice(rt, await uploadTensor(rt, a), await uploadTensor(rt, b), out)));
+        expect(maxErrors(y.data, concatRef(as64(a), as64(b)).data).abs).toBe(0);
+        const dy = randomTensor(out, seed + 2);
+        const [ra, rb] = concatRefVjp(as64(a), as64(b), as64(dy));
+        const part = (shape: Shape, off: number) => rt.scope(async () => readTensor(rt, await channelSliceOnDevice(rt, await uploadTensor(rt, dy), shape, off)));
+        expect(maxErrors((await part(s.a, 0)).data, ra.data).abs).toBe(0);
+        expect(maxErrors((await part(s.b, s.a[1])).data, rb.data).abs).toBe(0);
+      }),
+      { numRuns: 10 },
+    );
+  });
+
   it('forward and VJP equal the float64 reference exactly', async () => {
     const rt = await runtimeFor(backend);
     await fc.assert(
