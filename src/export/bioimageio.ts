@@ -1,7 +1,9 @@
 /**
  * A bioimage.io model package (format 0.5): the zip that deepImageJ (Fiji), ilastik, QuPath
  * and the `bioimageio` Python tools open. It holds
- * - `rdf.yaml`, the model description (./bioimageio-rdf.ts), written with the `yaml` package;
+ * - `rdf.yaml`, the model description (./bioimageio-rdf.ts), written with the `yaml` package,
+ *   every string value double-quoted: a YAML 1.1 reader (PyYAML) would otherwise read the
+ *   plain ISO timestamp as a datetime, which the format's JSON schema rejects;
  * - `weights.onnx`, the network with a softmax output (./onnx.ts) and its sha256;
  * - `test_input.npy` / `test_output.npy` (./npy.ts): a tile of a sample image in its raw
  *   intensities, and the probabilities unet-ts computes for it after its own per-image
@@ -162,7 +164,7 @@ export const bioimageioPackage = async (rt: Runtime, model: ModelData, o: Bioima
     attachments: Object.keys(o.attachments ?? {}).map(file),
     provenance: { ...provenance, test_tile: `${s}x${s} from the centre of the sample, halo ${halo}` },
   });
-  return { files: new Map([['rdf.yaml', new TextEncoder().encode(stringify(rdf))], ...files]), rdf };
+  return { files: new Map([['rdf.yaml', new TextEncoder().encode(stringify(rdf, { defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'PLAIN' }))], ...files]), rdf };
 };
 
 /** Entry time of every zipped file (fixed: the same package gives the same bytes). */

@@ -66,6 +66,8 @@ describe('bioimageio package', () => {
     expect([...zipped.keys()].sort()).toEqual(['card.md', 'cover.png', 'documentation.md', 'rdf.yaml', 'test_input.npy', 'test_output.npy', 'weights.onnx']);
     const rdf = parse(new TextDecoder().decode(zipped.get('rdf.yaml')!)) as typeof pkg.rdf;
     expect(rdf).toEqual(JSON.parse(JSON.stringify(pkg.rdf)));
+    // Quoted, so that a YAML 1.1 reader (PyYAML) keeps the timestamp a string, as the schema wants.
+    expect(new TextDecoder().decode(zipped.get('rdf.yaml')!)).toMatch(/^timestamp: "2026-12-02T00:00:00Z"$/m);
     const named = [rdf.weights.onnx, rdf.inputs[0]!.test_tensor, rdf.outputs[0]!.test_tensor, ...rdf.attachments];
     for (const f of named) expect(sha(zipped.get(f.source)!), f.source).toBe(f.sha256);
     expect(rdf.covers).toEqual(['cover.png']);
