@@ -65,7 +65,12 @@ const sha256 = (file: string): string => createHash('sha256').update(readFileSyn
 const provenance = (file: string): Record<string, string> => ({ source: path.basename(file), source_sha256: sha256(file) });
 const kib = (n: number): string => `${(n / 1024).toFixed(0)} KiB`;
 
-/** --format onnx. */
+/**
+ * --format onnx: writes the graph of the model file `from` to `to`; 0 on success.
+ *
+ * @example
+ * await exportOnnxFile({ output: 'probabilities' }, 'models/dsb2018-small.safetensors', 'dsb2018-small.onnx');
+ */
 export const exportOnnxFile = async (values: Parsed['values'], from: string, to: string): Promise<number> => {
   onlyFor(values, 'onnx');
   const output = str(values['output']) ?? 'logits';
@@ -90,7 +95,12 @@ const cardTask = (json: string | undefined): string | undefined => {
   return typeof task === 'string' ? task : undefined;
 };
 
-/** --format bioimageio. */
+/**
+ * --format bioimageio: writes the package of the model file `from` to `to`; 0 on success.
+ *
+ * @example
+ * await exportBioimageio({ authors: 'A. Person', sample: 'nuclei.png' }, 'models/dsb2018-small.safetensors', 'dsb2018-small.zip');
+ */
 export const exportBioimageio = async (values: Parsed['values'], from: string, to: string): Promise<number> => {
   onlyFor(values, 'bioimageio');
   const authors = (str(values['authors']) ?? '').split(';').map((a) => a.trim()).filter((a) => a !== '');

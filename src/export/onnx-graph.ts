@@ -72,6 +72,12 @@ const paramOf = (params: Params, name: string): Tensor => {
 /**
  * The network's nodes from tensor `input` to the returned logits tensor name, with the
  * parameters as initializers. `parts` receives what is built.
+ *
+ * @example
+ * import { PRESETS, initParams } from 'unet-ts';
+ * const parts: GraphParts = { nodes: [], initializers: [] };
+ * const logits = await unetNodes(PRESETS.tiny, initParams(PRESETS.tiny, 0), 'input', parts);
+ * parts.nodes.filter((n) => n.opType === 'Conv').length; // 15 at depth 3: 7 blocks of two 3×3 convs and the 1×1
  */
 export const unetNodes = async (config: UNetConfig, params: Params, input: string, parts: GraphParts): Promise<string> => {
   const { nodes, initializers } = parts;

@@ -25,7 +25,12 @@ export const ONNX_IR_VERSION = 8;
 
 const FLOAT = 1;
 
-/** The version of unet-ts writing the file (package.json, two folders above src/export and dist/export). */
+/**
+ * The version of unet-ts writing the file (package.json, two folders above src/export and dist/export).
+ *
+ * @example
+ * unetTsVersion(); // '0.1.0'
+ */
 export const unetTsVersion = (): string => (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
 export interface OnnxExportOptions {

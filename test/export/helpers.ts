@@ -63,16 +63,19 @@ export const cropTensor = (img: Image, h: number, w: number): Tensor => {
   return { shape: [1, img.channels, h, w], data };
 };
 
+/** The real image of each shipped model's data set that the tests use (as test/unet/bundled-models.test.ts). */
+const SAMPLE_FILES = { isbi2012: join(SHARED_DATA, 'isbi2012/images/22.png'), dsb2018: join(SHARED_DATA, 'dsb2018/images/06c779330d6d.png') } as const;
+
 /** A real image of each shipped model's data set when ../shared/data is there, else a synthetic one; normalised as unet-ts does. */
-export const sampleImage = (set: 'isbi2012' | 'dsb2018'): { image: Image; source: string } => {
-  const file = set === 'isbi2012' ? join(SHARED_DATA, 'isbi2012/images/22.png') : join(SHARED_DATA, 'dsb2018/images/06c779330d6d.png');
+export const sampleImage = (set: keyof typeof SAMPLE_FILES): { image: Image; source: string } => {
+  const file = SAMPLE_FILES[set];
   if (hasSharedData) return { image: readImage(file, { grey: true, normalize: 'per-image' }), source: file };
   return { image: normalize('per-image')(synthetic({ width: 400, height: 400 })(7).image), source: 'synthetic(7)' };
 };
 
 /** As `sampleImage`, in raw intensities (no normalisation): what a bioimage.io test input holds. */
-export const rawSampleImage = (set: 'isbi2012' | 'dsb2018'): { image: Image; source: string } => {
-  const file = set === 'isbi2012' ? join(SHARED_DATA, 'isbi2012/images/22.png') : join(SHARED_DATA, 'dsb2018/images/06c779330d6d.png');
+export const rawSampleImage = (set: keyof typeof SAMPLE_FILES): { image: Image; source: string } => {
+  const file = SAMPLE_FILES[set];
   if (hasSharedData) return { image: readImage(file, { grey: true, normalize: 'none' }), source: file };
   return { image: synthetic({ width: 400, height: 400 })(7).image, source: 'synthetic(7)' };
 };
