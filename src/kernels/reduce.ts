@@ -24,7 +24,11 @@ const MAX_PARTIALS = 1 << 24;
 export const rowBlocks = (rows: number, cols: number, outputs: number, n: number): { readonly r: number; readonly b: number } => {
   let r = Math.min(rows, Math.max(1, Math.round(TERMS_PER_THREAD / cols)));
   while (r < rows && outputs * n * Math.ceil(rows / r) > MAX_PARTIALS) r = Math.min(rows, r * 2);
-  return { r, b: Math.ceil(rows / r) };
+  // Even blocks: the same b blocks, each ⌈rows / b⌉ rows. Blocks of R rows and a last one of a
+  // few left a worker thread idle while the other summed whole blocks (66 rows as 64 + 2: the
+  // 128→128 weight gradient at 66² ran at half speed).
+  const b = Math.ceil(rows / r);
+  return { r: Math.ceil(rows / b), b };
 };
 
 /** Stage 2: s[x] = Σ_z p[z][x] over NB partials (p is [M, NB] as a 3-D argument). */
