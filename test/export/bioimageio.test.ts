@@ -5,11 +5,13 @@
  * ((x − mean) / (std + 1e-6) per sample and channel); the sizes follow the geometry; and
  * rdf.yaml validates against the format's published JSON schema (bioimage-io/spec-bioimage-io,
  * src/bioimageio/spec/static/bioimageio_schema.json) when BIOIMAGEIO_SCHEMA names a copy of
- * it — the schema is not vendored here, so without it that one test is skipped.
+ * it, or one lies at ../shared/schemas/bioimageio_schema.json beside the checkout — the schema
+ * is not vendored here, so without either that one test is skipped.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { unzipSync } from 'fflate';
 import { parse } from 'yaml';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -23,8 +25,9 @@ import { bundledModel } from '../../src/unet/bundled.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { maxAbs, rawSampleImage, runOnnx } from './helpers.js';
 
-const SCHEMA = process.env['BIOIMAGEIO_SCHEMA'];
-const hasSchema = SCHEMA !== undefined && existsSync(SCHEMA);
+/** The schema file: BIOIMAGEIO_SCHEMA, else ../shared/schemas/bioimageio_schema.json beside the checkout. */
+const SCHEMA = process.env['BIOIMAGEIO_SCHEMA'] ?? join(import.meta.dirname, '../../../shared/schemas/bioimageio_schema.json');
+const hasSchema = existsSync(SCHEMA);
 
 let rt: Runtime;
 let pkg: BioimageioPackage;
@@ -109,9 +112,9 @@ describe('bioimageio package', () => {
     await expect(bioimageioPackage(rt, model, { ...base, name: 'a/b', sample: img(188, 188) })).rejects.toThrow(/name "a\/b": expected 5 to 128/);
   });
 
-  it.skipIf(!hasSchema)('rdf.yaml validates against the published bioimage.io JSON schema (BIOIMAGEIO_SCHEMA)', () => {
+  it.skipIf(!hasSchema)('rdf.yaml validates against the published bioimage.io JSON schema (BIOIMAGEIO_SCHEMA or ../shared/schemas)', () => {
     const ajv = new Ajv2020({ strict: false, validateFormats: false, allErrors: true });
-    const validate = ajv.compile(JSON.parse(readFileSync(SCHEMA!, 'utf8')) as object);
+    const validate = ajv.compile(JSON.parse(readFileSync(SCHEMA, 'utf8')) as object);
     const rdf = parse(new TextDecoder().decode(zipped.get('rdf.yaml')!)) as unknown;
     const ok = validate(rdf);
     expect(ok, JSON.stringify(validate.errors?.slice(0, 5), null, 1)).toBe(true);
