@@ -20,7 +20,7 @@ import { unsafeTensor, type Shape, type Tensor } from '../tensor/tensor.js';
 import { readTensor, tensorOf, type AnyTensor } from '../tensor/device-tensor.js';
 import { arg1d, arg3d, type KernelSpec, type Runtime } from '../runtime/runtime.js';
 import type { KernelThis } from '../runtime/gpujs.js';
-import { lanes, stack, unquads, unUpQuads } from './layout.js';
+import { lanes, stack, stackLast, unquads, unUpQuads } from './layout.js';
 import { rowBlocks, sumPartials } from './reduce.js';
 
 // ---------------------------------------------------------------- kernels
@@ -88,8 +88,10 @@ function upConv2DxKernel(this: KernelThis, dy: number[][][], wt: number[][][]): 
  * Weight-gradient stage 1. Thread (o, g = (2a + e)·CG + cg, blk) returns the partial sums of
  * dw[4cg + k, o, a, e] (k = 0…3) over the stacked input rows [blk·R, blk·R + R), 4 columns
  * per step:  s_k += Σ_{m<4} x[4cg + k][y][4j + m] · dy[o][2y + a][2(4j + m) + e].
- * x [4J, N·H, 4·CG] and dy [8J, N·2H, Cout'] are stacked and zero-padded (columns to a
- * multiple of 4 input pixels, channels to multiples of 4), so no read leaves its array.
+ * x [4J, N·H, 4·CG] is stacked and dy [Cout', 8J, N·2H] stacked with the channel fastest
+ * (`stackChannelsLast`: the 4 lanes o … o+3 read 4 consecutive values, one vector load), both
+ * zero-padded (columns to a multiple of 4 input pixels, channels to multiples of 4), so no
+ * read leaves its array.
  */
 function upConv2DwKernel(this: KernelThis, x: number[][][], dy: number[][][]): number[] {
   const ae = Math.floor(this.thread.y / this.constants.CG!);
@@ -105,10 +107,10 @@ function upConv2DwKernel(this: KernelThis, x: number[][][], dy: number[][][]): n
     if (y < this.constants.T!) {
       const yd = y * 2 + a;
       for (let j = 0; j < this.constants.J!; j++) {
-        const g0 = dy[this.thread.x]![yd]![j * 8 + 0 + e]!;
-        const g1 = dy[this.thread.x]![yd]![j * 8 + 2 + e]!;
-        const g2 = dy[this.thread.x]![yd]![j * 8 + 4 + e]!;
-        const g3 = dy[this.thread.x]![yd]![j * 8 + 6 + e]!;
+        const g0 = dy[yd]![j * 8 + 0 + e]![this.thread.x]!;
+        const g1 = dy[yd]![j * 8 + 2 + e]![this.thread.x]!;
+        const g2 = dy[yd]![j * 8 + 4 + e]![this.thread.x]!;
+        const g3 = dy[yd]![j * 8 + 6 + e]![this.thread.x]!;
         s0 += g0 * x[c0]![y]![j * 4]! + g1 * x[c0]![y]![j * 4 + 1]! + g2 * x[c0]![y]![j * 4 + 2]! + g3 * x[c0]![y]![j * 4 + 3]!;
         s1 += g0 * x[c0 + 1]![y]![j * 4]! + g1 * x[c0 + 1]![y]![j * 4 + 1]! + g2 * x[c0 + 1]![y]![j * 4 + 2]! + g3 * x[c0 + 1]![y]![j * 4 + 3]!;
         s2 += g0 * x[c0 + 2]![y]![j * 4]! + g1 * x[c0 + 2]![y]![j * 4 + 1]! + g2 * x[c0 + 2]![y]![j * 4 + 2]! + g3 * x[c0 + 2]![y]![j * 4 + 3]!;
@@ -132,7 +134,7 @@ const upConv2Dw = async (rt: Runtime, x: AnyTensor, dy: AnyTensor): Promise<Floa
   const m = 4 * cg * cp * 4;
   const { r, b } = rowBlocks(total, 4 * j, m, 1);
   const xs = await stack(rt, x, h, 4 * j, 0, 0, 0, 4 * cg);
-  const dys = await stack(rt, dy, 2 * h, 8 * j, 0, 0, 0, cp);
+  const dys = await stackLast(rt, dy, 2 * h, 8 * j, cp);
   const spec: KernelSpec = {
     op: 'upConv2.vjp.dw',
     source: upConv2DwKernel,
@@ -140,7 +142,7 @@ const upConv2Dw = async (rt: Runtime, x: AnyTensor, dy: AnyTensor): Promise<Floa
     constants: { CG: cg, R: r, T: total, J: j },
     vec4: true,
   };
-  const partials = await rt.compute(spec, [arg3d(xs, 4 * j, total, 4 * cg), arg3d(dys, 8 * j, 2 * total, cp)]);
+  const partials = await rt.compute(spec, [arg3d(xs, 4 * j, total, 4 * cg), arg3d(dys, cp, 8 * j, 2 * total)]);
   const s = await sumPartials(rt, 'upConv2.vjp.dw', partials, m, b);
   const dw = new Float32Array(cin * cout * 4);
   for (let c = 0; c < cin; c++)
