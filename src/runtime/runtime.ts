@@ -200,7 +200,10 @@ export const createRuntime = async (opts: RuntimeOptions = {}): Promise<Runtime>
     let bySource = cache.get(spec.source);
     if (!bySource) cache.set(spec.source, (bySource = new Map()));
     const kinds = resident ? args.map((a) => (isDeviceArray(a.data) ? 'd' : 'h')).join('') : '';
-    const key = `${spec.output.join('x')}|${spec.vec4 ? 4 : 1}|${JSON.stringify(spec.constants)}|${kinds}`;
+    // Argument sizes are part of a compiled kernel (gpu.js bakes them: a call with other sizes
+    // fails with "changed size"), so they are part of the key too.
+    const dims = args.map((a) => a.dims.join('x')).join(',');
+    const key = `${spec.output.join('x')}|${spec.vec4 ? 4 : 1}|${JSON.stringify(spec.constants)}|${kinds}|${dims}`;
     let k = bySource.get(key);
     if (!k) {
       k = gpu.createKernel(spec.source, settingsFor(spec));

@@ -35,6 +35,10 @@ const quadRef = (x: Float32Array): Float64Array =>
     return [a * 2, b + 1, c - d, d * a][j % 4]!;
   });
 
+const firstRow = function (this: KernelThis, a: number[][][]): number {
+  return a[0]![0]![this.thread.x]!;
+};
+
 const affine = function (this: KernelThis, a: number[]): number {
   return a[this.thread.x]! * this.constants.scale! + this.constants.shift!;
 };
@@ -121,6 +125,14 @@ describe.each(testBackends)('kernels on %s', (backend) => {
     expect(Array.from(await run(-1, 0.5))).toEqual([-0.5, -1.5, -2.5, -3.5, -4.5]);
     expect(rt.stats().kernels - k0).toBe(2);
     expect(rt.stats().calls - c0).toBe(3);
+  });
+
+  it('one compiled kernel per argument size too: the same spec with a longer argument runs (gpu.js bakes sizes)', async () => {
+    const rt = await runtimeFor(backend);
+    const spec = { op: 'test.firstRow', source: firstRow, output: [4] as [number], constants: {} };
+    // the same output and constants, arguments of 2 and 3 rows: two kernels, both right
+    expect(Array.from(await rt.run(spec, [arg3d(Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8]), 4, 2, 1)]))).toEqual([1, 2, 3, 4]);
+    expect(Array.from(await rt.run(spec, [arg3d(Float32Array.from([9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 0, 0]), 4, 3, 1)]))).toEqual([9, 8, 7, 6]);
   });
 
   it('a result is not overwritten by the next call, and inputs are not written', async () => {
