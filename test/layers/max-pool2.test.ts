@@ -9,6 +9,8 @@ import { OpShapeError } from '../../src/tensor/shape-error.js';
 import { disposeRuntimes, runtimeFor, testBackends } from '../helpers/backends.js';
 import { onDevice } from '../helpers/device.js';
 import { as64, randomTensor } from '../helpers/random.js';
+import { maxPool2BackwardOnDevice, maxPool2OnDevice } from '../../src/kernels/max-pool2.js';
+import { readTensor, uploadTensor } from '../../src/tensor/device-tensor.js';
 
 afterAll(disposeRuntimes);
 
@@ -41,6 +43,23 @@ const distinct64 = (shape: Shape, seed: number): Tensor64 => {
 
 // Tolerance: exact. The max selects one float32 input and the VJP copies dy values.
 describe.each(testBackends)('maxPool2 on %s', (backend) => {
+  it('the kernels equal the float64 reference exactly, ties included (the op uses them where tensors live on the device)', async () => {
+    const rt = await runtimeFor(backend);
+    await fc.assert(
+      fc.asyncProperty(shapeArb, fc.integer(), fc.boolean(), async (s, seed, ties) => {
+        const shape = toShape(s);
+        const x = ties ? tiedTensor(shape, seed) : randomTensor(shape, seed);
+        const out: Shape = [shape[0], shape[1], shape[2] / 2, shape[3] / 2];
+        const y = await rt.scope(async () => readTensor(rt, await maxPool2OnDevice(rt, await uploadTensor(rt, x), out)));
+        expect(maxErrors(y.data, maxPool2Ref(as64(x)).data).abs).toBe(0);
+        const dy = randomTensor(out, seed + 1);
+        const dx = await rt.scope(async () => readTensor(rt, await maxPool2BackwardOnDevice(rt, await uploadTensor(rt, x), await uploadTensor(rt, dy))));
+        expect(maxErrors(dx.data, maxPool2RefVjp(as64(x), as64(dy)).data).abs).toBe(0);
+      }),
+      { numRuns: 10 },
+    );
+  });
+
   it('forward and VJP equal the float64 reference exactly (random inputs)', async () => {
     const rt = await runtimeFor(backend);
     await fc.assert(
