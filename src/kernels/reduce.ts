@@ -10,7 +10,7 @@ import type { AnyTensor, Stored } from '../tensor/device-tensor.js';
 import { arg3d, type KernelSpec, type Runtime } from '../runtime/runtime.js';
 import type { KernelThis } from '../runtime/gpujs.js';
 import { asArg } from './pointwise.js';
-import { lanes } from './layout.js';
+import { hostData, lanes } from './layout.js';
 
 /** Terms per stage-1 thread: long enough to amortize a thread, short enough to stay accurate. */
 const TERMS_PER_THREAD = 4096;
@@ -73,8 +73,8 @@ function channelBlockSumKernel(this: KernelThis, dy: number[][][]): number {
   return s;
 }
 
-/** Σ over n, y, x of t[n, c, y, x] for each channel c (the bias gradient db), on the host. */
-export const channelSums = async (rt: Runtime, op: string, t: AnyTensor): Promise<Float32Array> => {
+/** Σ over n, y, x of t[n, c, y, x] for each channel c, by the two-stage kernels, always; the sums are read to the host. */
+export const channelSumsOnDevice = async (rt: Runtime, op: string, t: AnyTensor): Promise<Float32Array> => {
   const [n, c, h, w] = t.shape;
   const cp = lanes(c);
   const { r, b } = rowBlocks(h, w, cp, n);
@@ -89,6 +89,28 @@ export const channelSums = async (rt: Runtime, op: string, t: AnyTensor): Promis
   return sums.slice(0, c);
 };
 
-/** A bias gradient db of shape `bShape` [1, C, 1, 1]: the channel sums of dy, on the host. */
+/**
+ * Σ over n, y, x of t[n, c, y, x] for each channel c (the bias gradient db, loss sums): the
+ * two-stage kernel on a resident runtime; elsewhere one host pass with float64 accumulators
+ * (rounded once to float32: at least as accurate as the kernel's float32 partial sums, and a
+ * kernel there costs an upload of t for a handful of results).
+ */
+export const channelSums = async (rt: Runtime, op: string, t: AnyTensor): Promise<Float32Array> => {
+  if (rt.resident) return channelSumsOnDevice(rt, op, t);
+  const [n, c, h, w] = t.shape;
+  const d = hostData(op, t);
+  const plane = h * w;
+  const sums = new Float32Array(c);
+  for (let ci = 0; ci < c; ci++) {
+    let s = 0;
+    for (let ni = 0; ni < n; ni++) {
+      const from = (ni * c + ci) * plane;
+      for (let i = from; i < from + plane; i++) s += d[i]!;
+    }
+    sums[ci] = s;
+  }
+  return sums;
+};
+
 export const biasGrad = async (rt: Runtime, op: string, dy: AnyTensor, bShape: Shape): Promise<Tensor> =>
   unsafeTensor(bShape, await rt.scope(() => channelSums(rt, op, dy)));
