@@ -9,7 +9,9 @@
  * (kernel compilation + one run) is reported apart from the steady state (median of the
  * further calls). A VJP computes dx, dw and db in one call; dx and dw are reported from the
  * kernel time booked under each kernel's `spec.op` name (see measure.ts `kernelClock`): dx =
- * the `*.vjp.dx` kernel, dw = `*.vjp.dw` + its `*.vjp.dw.sum` reduction, db = `*.vjp.db*`.
+ * the `*.vjp.dx` kernel, dw = `*.vjp.dw` + its `*.vjp.dw.sum` reduction, db = `*.vjp.db*` (a
+ * kernel only where tensors live on the device; elsewhere the bias gradient is a host pass, 0
+ * here and counted in the host side).
  * The VJP row's time is the whole call; its `host` part is the call minus all booked kernels
  * (padding/stacking of the inputs, weight transposes, unpacking of results).
  */
@@ -108,7 +110,7 @@ const vjpRows = async (
     row(`${label} VJP (dx+dw+db)`, shape, timing((c) => c.total), 2 * flop1, null, 'whole rules.*.vjp call'),
     row(`${label} dx`, shape, timing((c) => c.p.dx), flop1, null, `${how}dx*`),
     row(`${label} dw`, shape, timing((c) => c.p.dw), flop1, null, `${how}dw* (stage 1 + sum)`),
-    row(`${label} db`, shape, timing((c) => c.p.db), null, null, `${how}db*`),
+    row(`${label} db`, shape, timing((c) => c.p.db), null, null, `${how}db* (0: a host pass off the device)`),
     row(`${label} VJP host side`, shape, timing((c) => c.p.host), null, null, 'call − booked kernels: padding, transposes, unpacking'),
   ];
 };
