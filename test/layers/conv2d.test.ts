@@ -224,6 +224,9 @@ describe.each(testBackends)('conv2d on %s', (backend) => {
     await checkCase(rt, 1, 8, 8, 20, 22, 3, 0, 21);
     await checkCase(rt, 1, 16, 4, 12, 18, 3, 0, 22);
     await checkCase(rt, 2, 4, 2, 10, 10, 1, 0, 23); // the final 1×1 layer (2 classes)
+    // wide layers run in blocks of 64 output lanes off the device: 132 → 64 + 64 + 4 (forward), 68 → 64 + 4 (dx)
+    await checkCase(rt, 2, 68, 132, 7, 9, 3, 0, 24);
+    await checkCase(rt, 1, 68, 70, 6, 6, 3, 1, 25);
   });
 
   it('paper size, 1→64 channels at 572×572: output and dy 64×570×570 (beyond 2^24 values)', async () => {
