@@ -36,7 +36,7 @@ import { readTensor, tensorOf, type AnyTensor, type Stored } from '../tensor/dev
 import { arg1d, arg3d, type KernelSpec, type Runtime } from '../runtime/runtime.js';
 import type { KernelSource, KernelThis } from '../runtime/gpujs.js';
 import { asArg } from './pointwise.js';
-import { fromQuads, lanes, padPlanesOf, padVector, stack, stackLast, unquads } from './layout.js';
+import { fromQuads, hostData, lanes, padPlanesOf, padVector, stack, stackLast, unquads } from './layout.js';
 import { rowBlocks, sumPartials } from './reduce.js';
 
 // ---------------------------------------------------------------- kernels
@@ -351,25 +351,43 @@ const convDw3 = async (rt: Runtime, x: AnyTensor, dy: AnyTensor, pad: number): P
   const hs = ho + 2;
   const total = n * hs;
   const cp = lanes(cout);
-  const m = cin * 3 * cp * 4;
-  const { r, b } = rowBlocks(total, 8 * q, m, 1);
-  const dys = await stackLast(rt, dy, hs, 8 * q, cp);
   const xs = await stack(rt, x, hs, 8 * q + 2, pad, pad, 2);
-  const spec: KernelSpec = {
-    op: 'conv2d.vjp.dw',
-    source: convDw3Kernel,
-    output: [cp, cin * 3, b],
-    constants: { R: r, T: total, Q: q },
-    vec4: true,
-  };
-  const partials = await rt.compute(spec, [arg3d(dys, cp, 8 * q, total), arg3d(xs, 8 * q + 2, total + 2, cin)]);
-  const s = await sumPartials(rt, 'conv2d.vjp.dw', partials, m, b);
   const dw = new Float32Array(cout * cin * 9);
-  for (let o = 0; o < cout; o++)
-    for (let c = 0; c < cin; c++)
-      for (let u = 0; u < 3; u++)
-        for (let v = 0; v < 3; v++) dw[((o * cin + c) * 3 + u) * 3 + v] = s[((c * 3 + u) * cp + o) * 4 + v]!;
+  // Off the device, wide layers in blocks of LANE_BLOCK output channels (as convQuads): a block's
+  // dy rows stay in L2 while every (c, u) thread of the block walks them.
+  const block = rt.resident ? cp : LANE_BLOCK;
+  for (let o0 = 0; o0 < cout; o0 += block) {
+    const real = Math.min(block, cout - o0);
+    const lanesHere = lanes(real);
+    const m = cin * 3 * lanesHere * 4;
+    const { r, b } = rowBlocks(total, 8 * q, m, 1);
+    const dys = await stackLast(rt, real === cout ? dy : channelBlock(dy, o0, real), hs, 8 * q, lanesHere);
+    const spec: KernelSpec = {
+      op: 'conv2d.vjp.dw',
+      source: convDw3Kernel,
+      output: [lanesHere, cin * 3, b],
+      constants: { R: r, T: total, Q: q },
+      vec4: true,
+    };
+    const partials = await rt.compute(spec, [arg3d(dys, lanesHere, 8 * q, total), arg3d(xs, 8 * q + 2, total + 2, cin)]);
+    const s = await sumPartials(rt, 'conv2d.vjp.dw', partials, m, b);
+    for (let o = 0; o < real; o++)
+      for (let c = 0; c < cin; c++)
+        for (let u = 0; u < 3; u++)
+          for (let v = 0; v < 3; v++) dw[(((o0 + o) * cin + c) * 3 + u) * 3 + v] = s[((c * 3 + u) * lanesHere + o) * 4 + v]!;
+  }
   return dw;
+};
+
+/** Channels [c0, c0 + count) of a host tensor (a view when the batch is 1). */
+const channelBlock = (t: AnyTensor, c0: number, count: number): Tensor => {
+  const [n, c, h, w] = t.shape;
+  const d = hostData('conv2d.vjp.dw', t);
+  const plane = h * w;
+  if (n === 1) return unsafeTensor([1, count, h, w], d.subarray(c0 * plane, (c0 + count) * plane));
+  const out = new Float32Array(n * count * plane);
+  for (let i = 0; i < n; i++) out.set(d.subarray((i * c + c0) * plane, (i * c + c0 + count) * plane), i * count * plane);
+  return unsafeTensor([n, count, h, w], out);
 };
 
 /** dw [Cout, Cin, k, k] (any k) by the two-stage row-block reduction. */
