@@ -77,36 +77,27 @@ export const maxPool2BackwardOnDevice = (rt: Runtime, x: AnyTensor, dy: AnyTenso
   runPointwise(rt, 'maxPool2.vjp', maxPool2BackwardKernel, x.shape, [x, dy]);
 
 /**
- * The flat index of each 2×2 window's chosen element (the first maximum in row-major order, as
- * the kernels choose) in planes × (2·oh) × (2·ow) values, window by window.
- */
-const chosen = (x: Float32Array, planes: number, oh: number, ow: number): Int32Array => {
-  const w = 2 * ow;
-  const pick = new Int32Array(planes * oh * ow);
-  let o = 0;
-  for (let p = 0; p < planes; p++)
-    for (let i = 0; i < oh; i++) {
-      let k = (p * 2 * oh + 2 * i) * w;
-      for (let j = 0; j < ow; j++, k += 2, o++) {
-        let best = k;
-        if (x[k + 1]! > x[best]!) best = k + 1;
-        if (x[k + w]! > x[best]!) best = k + w;
-        if (x[k + w + 1]! > x[best]!) best = k + w + 1;
-        pick[o] = best;
-      }
-    }
-  return pick;
-};
-
-/**
  * dx: each window's dy routed to its chosen element; a kernel on a resident runtime, one host
  * pass elsewhere (webasm at 64×568²: 120 ms, the kernel with its copies 184 ms).
  */
 export const maxPool2Backward = async (rt: Runtime, x: AnyTensor, dy: AnyTensor): Promise<AnyTensor> => {
   if (rt.resident || size(dy.shape) === 0) return maxPool2BackwardOnDevice(rt, x, dy);
   const [xs, g] = [hostData('maxPool2.vjp', x), hostData('maxPool2.vjp', dy)];
-  const pick = chosen(xs, dy.shape[0] * dy.shape[1], dy.shape[2], dy.shape[3]);
+  const [n, c, oh, ow] = dy.shape;
+  const w = 2 * ow;
   const dx = new Float32Array(xs.length);
-  for (let o = 0; o < pick.length; o++) dx[pick[o]!] = g[o]!;
+  // window by window, dy to the first maximum in row-major order (the kernels' choice)
+  let o = 0;
+  for (let p = 0; p < n * c; p++)
+    for (let i = 0; i < oh; i++) {
+      let k = (p * 2 * oh + 2 * i) * w;
+      for (let j = 0; j < ow; j++, k += 2, o++) {
+        let best = k;
+        if (xs[k + 1]! > xs[best]!) best = k + 1;
+        if (xs[k + w]! > xs[best]!) best = k + w;
+        if (xs[k + w + 1]! > xs[best]!) best = k + w + 1;
+        dx[best] = g[o]!;
+      }
+    }
   return unsafeTensor(x.shape, dx);
 };
