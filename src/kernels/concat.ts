@@ -57,13 +57,15 @@ export const concatForward = async (rt: Runtime, a: AnyTensor, b: AnyTensor, out
 export const channelSliceOnDevice = (rt: Runtime, dy: AnyTensor, part: Shape, off: number): Promise<AnyTensor> =>
   runPointwise(rt, 'concat.vjp', concatSplitKernel, part, [dy], { C: dy.shape[1], CP: part[1], OFF: off });
 
-/** Channels [off, off + part[1]) of dy, as a tensor of shape `part`: a kernel on a resident runtime, host copies elsewhere. */
+/** Channels [off, off + part[1]) of dy, as a tensor of shape `part`: a kernel on a resident runtime, host copies (a view for one image) elsewhere. */
 export const channelSlice = async (rt: Runtime, dy: AnyTensor, part: Shape, off: number): Promise<AnyTensor> => {
   if (size(part) === 0) return unsafeTensor(part, new Float32Array(0));
   if (rt.resident) return channelSliceOnDevice(rt, dy, part, off);
   const d = hostData('concat.vjp', dy);
   const [n, cp, h, w] = part;
   const plane = h * w;
+  // one image: the channels are one contiguous run, shared as a view (tensors are immutable)
+  if (n === 1) return unsafeTensor(part, d.subarray(off * plane, (off + cp) * plane));
   const x = new Float32Array(size(part));
   for (let i = 0; i < n; i++) {
     const from = (i * dy.shape[1] + off) * plane;

@@ -36,7 +36,8 @@ import { readTensor, tensorOf, type AnyTensor, type Stored } from '../tensor/dev
 import { arg1d, arg3d, type KernelSpec, type Runtime } from '../runtime/runtime.js';
 import type { KernelSource, KernelThis } from '../runtime/gpujs.js';
 import { asArg } from './pointwise.js';
-import { fromQuads, hostData, lanes, padPlanesOf, padVector, stack, stackLast, unquads } from './layout.js';
+import { fromQuads, lanes, padPlanesOf, padVector, stack, stackLast, unquads } from './layout.js';
+import { channelSlice } from './concat.js';
 import { rowBlocks, sumPartials } from './reduce.js';
 
 // ---------------------------------------------------------------- kernels
@@ -289,6 +290,14 @@ const weightsBackward = (w: Float32Array, cout: number, cin: number, kk: number)
  */
 const LANE_BLOCK = 64;
 
+/** The blocks of output channels [start, start + count) a conv pass runs in: one on a resident runtime, LANE_BLOCK wide elsewhere. */
+const laneBlocks = (rt: Runtime, channels: number): readonly { readonly start: number; readonly count: number }[] => {
+  const width = rt.resident ? channels : LANE_BLOCK;
+  const blocks: { start: number; count: number }[] = [];
+  for (let start = 0; start < channels; start += width) blocks.push({ start, count: Math.min(width, channels - start) });
+  return blocks;
+};
+
 /**
  * A valid k×k conv of `src` [n, cin, h, w] placed at offset `off` inside zero planes large
  * enough for an output of ho×wo: the forward pass (off = pad) and the input gradient
@@ -324,16 +333,16 @@ const convQuads = (
       vec4: true,
     };
     const xArg = arg3d(xp, wp, n * hp, cin);
-    if (rt.resident || cp <= LANE_BLOCK) {
+    const blocks = laneBlocks(rt, cout);
+    if (blocks.length === 1) {
       const r = await rt.compute(spec, [xArg, arg3d(wt, cp, k * k, cin), arg1d(padVector(bias, cp))]);
       return unquads(rt, r, n, cout, cp, ho, wo, hp);
     }
     // Host layouts: one pass per block of output lanes, each writing its channels of the result.
     const out = new Float32Array(n * cout * ho * wo);
     const b = padVector(bias, cp);
-    for (let o0 = 0; o0 < cp; o0 += LANE_BLOCK) {
-      const lanesHere = Math.min(LANE_BLOCK, cp - o0);
-      const real = Math.min(lanesHere, cout - o0);
+    for (const { start: o0, count: real } of blocks) {
+      const lanesHere = lanes(real);
       const wb = new Float32Array(cin * k * k * lanesHere);
       for (let ct = 0; ct < cin * k * k; ct++) wb.set(wt.subarray(ct * cp + o0, ct * cp + o0 + lanesHere), ct * lanesHere);
       const r = await rt.compute({ ...spec, output: [lanesHere, q, n * hp - k + 1] }, [xArg, arg3d(wb, lanesHere, k * k, cin), arg1d(b.slice(o0, o0 + lanesHere))]);
@@ -350,18 +359,15 @@ const convDw3 = async (rt: Runtime, x: AnyTensor, dy: AnyTensor, pad: number): P
   const q = Math.ceil(wo / 8);
   const hs = ho + 2;
   const total = n * hs;
-  const cp = lanes(cout);
   const xs = await stack(rt, x, hs, 8 * q + 2, pad, pad, 2);
   const dw = new Float32Array(cout * cin * 9);
   // Off the device, wide layers in blocks of LANE_BLOCK output channels (as convQuads): a block's
   // dy rows stay in L2 while every (c, u) thread of the block walks them.
-  const block = rt.resident ? cp : LANE_BLOCK;
-  for (let o0 = 0; o0 < cout; o0 += block) {
-    const real = Math.min(block, cout - o0);
+  for (const { start: o0, count: real } of laneBlocks(rt, cout)) {
     const lanesHere = lanes(real);
     const m = cin * 3 * lanesHere * 4;
     const { r, b } = rowBlocks(total, 8 * q, m, 1);
-    const dys = await stackLast(rt, real === cout ? dy : channelBlock(dy, o0, real), hs, 8 * q, lanesHere);
+    const dys = await stackLast(rt, real === cout ? dy : await channelSlice(rt, dy, [n, real, ho, wo], o0), hs, 8 * q, lanesHere);
     const spec: KernelSpec = {
       op: 'conv2d.vjp.dw',
       source: convDw3Kernel,
@@ -377,17 +383,6 @@ const convDw3 = async (rt: Runtime, x: AnyTensor, dy: AnyTensor, pad: number): P
           for (let v = 0; v < 3; v++) dw[(((o0 + o) * cin + c) * 3 + u) * 3 + v] = s[((c * 3 + u) * lanesHere + o) * 4 + v]!;
   }
   return dw;
-};
-
-/** Channels [c0, c0 + count) of a host tensor (a view when the batch is 1). */
-const channelBlock = (t: AnyTensor, c0: number, count: number): Tensor => {
-  const [n, c, h, w] = t.shape;
-  const d = hostData('conv2d.vjp.dw', t);
-  const plane = h * w;
-  if (n === 1) return unsafeTensor([1, count, h, w], d.subarray(c0 * plane, (c0 + count) * plane));
-  const out = new Float32Array(n * count * plane);
-  for (let i = 0; i < n; i++) out.set(d.subarray((i * c + c0) * plane, (i * c + c0 + count) * plane), i * count * plane);
-  return unsafeTensor([n, count, h, w], out);
 };
 
 /** dw [Cout, Cin, k, k] (any k) by the two-stage row-block reduction. */
