@@ -12,7 +12,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { gpujs, type KernelSource, type RawGPU } from '../../src/runtime/gpujs.js';
-import { codegenFixUses, contiguousLoadsEmitted, installWasmCodegenFix, useWasmCodegenFix } from '../../src/runtime/wasm-codegen/index.js';
+import { codegenFixUses, installWasmCodegenFix, useWasmCodegenFix } from '../../src/runtime/wasm-codegen/index.js';
 
 interface Case {
   readonly w: number;
@@ -119,7 +119,7 @@ describe('gpu.js WebAssembly code generator fix: contiguous vector loads', () =>
 
   it('changes no result: with and without the fix bit-identical, and equal to the cpu backend in bounds', () => {
     const { GPU } = gpujs();
-    const before = contiguousLoadsEmitted();
+    const before = codegenFixUses().contiguousLoads;
     let compared = 0;
     fc.assert(
       fc.property(caseArb, (c) => {
@@ -142,7 +142,7 @@ describe('gpu.js WebAssembly code generator fix: contiguous vector loads', () =>
       { numRuns: 60, seed: 20261202 },
     );
     // the property exercised what it is about: contiguous loads emitted, and cpu comparisons made
-    expect(contiguousLoadsEmitted() - before).toBeGreaterThan(20);
+    expect(codegenFixUses().contiguousLoads - before).toBeGreaterThan(20);
     expect(compared).toBeGreaterThan(10);
   });
 });

@@ -57,9 +57,6 @@ const count = (name: CodegenFixName) => (): void => void uses[name]++;
 /** How many times each fix has changed the emitted code so far (its tests check it was exercised). */
 export const codegenFixUses = (): Readonly<Record<CodegenFixName, number>> => ({ ...uses });
 
-/** How many contiguous loads the fix has emitted so far. */
-export const contiguousLoadsEmitted = (): number => uses.contiguousLoads;
-
 /**
  * Installs the fixes once (idempotent); every webasm kernel compiled afterwards uses them.
  *
