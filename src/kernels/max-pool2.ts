@@ -78,7 +78,7 @@ export const maxPool2BackwardOnDevice = (rt: Runtime, x: AnyTensor, dy: AnyTenso
 
 /**
  * dx: each window's dy routed to its chosen element; a kernel on a resident runtime, one host
- * pass elsewhere (webasm at 64×568²: 120 ms, the kernel with its copies 184 ms).
+ * pass elsewhere (webasm at 64×568²: 109 ms, the kernel with its copies 185 ms; median of 3 after a first call).
  */
 export const maxPool2Backward = async (rt: Runtime, x: AnyTensor, dy: AnyTensor): Promise<AnyTensor> => {
   if (rt.resident || size(dy.shape) === 0) return maxPool2BackwardOnDevice(rt, x, dy);
