@@ -55,7 +55,8 @@ export { bundledModel, BUNDLED_MODELS, type BundledModelName } from './unet/bund
 export { train, TrainingError, type TrainOptions, type TrainResult, type StepInfo, type Validation } from './train/trainer.js';
 export { lossAndGrads, type LossKind, type StepResult } from './train/step.js';
 export { sgd, adam, initState, update, OptimizerConfigCodec, type OptimizerConfig, type OptimizerState } from './train/optim.js';
-export { ScheduleCodec, type Schedule } from './train/schedule.js';
+export { ScheduleCodec, learningRate, type Schedule } from './train/schedule.js';
+export { validator, selectionScore, SELECTABLE, type Selection } from './train/validation.js';
 // Models that leave TypeScript: ONNX and bioimage.io packages
 export { exportOnnx, onnxMetadata, ONNX_OPSET, type OnnxExportOptions } from './export/onnx.js';
 export { inputSizes, onnxInputError, OnnxInputError, type InputSizes } from './export/onnx-input.js';

@@ -63,6 +63,8 @@ export interface TrainOptions {
   readonly loss?: LossKind;
   readonly lr: number;
   readonly schedule: Schedule;
+  /** Linear warm-up steps before the schedule (default 0; `learningRate`). */
+  readonly warmup?: number;
   /** Stop after this many steps (counted from 0, including resumed ones) … */
   readonly steps: number;
   /** … or after this many minutes of this run, whichever comes first. */
@@ -154,6 +156,18 @@ export const logUpTo = (text: string, step: number): string =>
     .map((line) => line + '\n')
     .join('');
 
+/** The largest `elapsed` of the log's lines (0 if none): where a resumed run's clock starts. */
+export const lastElapsed = (text: string): number =>
+  text.split('\n').reduce((m, line) => {
+    try {
+      const e: unknown = JSON.parse(line);
+      const v = typeof e === 'object' && e !== null ? (e as Record<string, unknown>)['elapsed'] : undefined;
+      return typeof v === 'number' && v > m ? v : m;
+    } catch {
+      return m;
+    }
+  }, 0);
+
 /** The generator of step `s`: independent of how many steps ran before (resume = uninterrupted). */
 export const stepRng = (seed: number, s: number): Rng => rng((Math.imul(seed, 0x9e3779b1) ^ Math.imul(s + 1, 0x85ebca6b)) >>> 0);
 
@@ -176,13 +190,17 @@ export const train = async (o: TrainOptions): Promise<TrainResult> => {
   else if (existsSync(log)) writeFileAtomic(log, new TextEncoder().encode(logUpTo(readFileSync(log, 'utf8'), o.resume.step)));
   const tileOpts = { input: g.right.input, output: g.right.output, ...(o.augment ? { augment: o.augment } : {}) };
   const accumulate = Math.max(1, o.accumulate ?? 1);
-  const lrAt = learningRate(o.schedule, o.lr);
+  const lrAt = learningRate(o.schedule, o.lr, o.warmup ?? 0);
   let params = o.params;
   let state = o.resume?.state ?? initState(o.optimizer, params);
   let best = o.resume?.best ?? -Infinity;
   let step = o.resume?.step ?? 0;
   let lastLoss = NaN;
   const started = Date.now();
+  // `elapsed` in the log: wall seconds since the run began, validation included, carried
+  // over a resume (from the kept log), so learning curves can be drawn against time.
+  const elapsedBefore = o.resume && existsSync(log) ? lastElapsed(readFileSync(log, 'utf8')) : 0;
+  const elapsed = (): number => Math.round((elapsedBefore + (Date.now() - started) / 1000) * 100) / 100;
   // The last checkpoint of this run that is known good (the one resumed from, at first).
   let good: { readonly file: string; readonly step: number } | undefined = o.resume?.from !== undefined ? { file: o.resume.from, step: o.resume.step } : undefined;
   const checkpoint = async (file: string): Promise<void> => {
@@ -212,7 +230,7 @@ export const train = async (o: TrainOptions): Promise<TrainResult> => {
     if (!o.validate) return;
     validatedAt = step;
     const v = await o.validate(params, step);
-    appendFileSync(log, JSON.stringify({ type: 'validation', step, ...v.metrics, score: v.score }) + '\n');
+    appendFileSync(log, JSON.stringify({ type: 'validation', step, ...v.metrics, score: v.score, elapsed: elapsed() }) + '\n');
     o.onValidation?.(step, v);
     if (v.score > best) {
       best = v.score;
@@ -253,7 +271,7 @@ export const train = async (o: TrainOptions): Promise<TrainResult> => {
     step++;
     lastLoss = loss;
     const seconds = (performance.now() - t0) / 1000;
-    appendFileSync(log, JSON.stringify({ type: 'step', step, loss, lr, seconds }) + '\n');
+    appendFileSync(log, JSON.stringify({ type: 'step', step, loss, lr, seconds, elapsed: elapsed() }) + '\n');
     o.onStep?.({ step, loss, lr, seconds });
     if (o.validateEvery && step % o.validateEvery === 0) await validate();
     if (o.checkpointEvery && step % o.checkpointEvery === 0) await checkpoint('last.safetensors');

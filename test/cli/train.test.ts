@@ -121,6 +121,14 @@ describe('unet-ts train', () => {
       [['--tile', '0'], '--tile 0: expected a number ≥ 1'],
       [['--tile', '61'], '--tile 61: '],
       [['--resume', 'x.safetensors', '--overwrite'], 'give --resume (continue the run in --out) or --overwrite (start it again), not both'],
+      [['--schedule', 'cyclic'], '--schedule cyclic; expected constant, step, poly, cosine'],
+      [['--warmup', '-1'], '--warmup -1: expected a number ≥ 0'],
+      [['--w0', '-1'], '--w0 -1: expected a number ≥ 0'],
+      [['--sigma', '0'], '--sigma 0: expected a number > 0'],
+      [['--select', 'loss'], '--select loss; expected iou, pixel, rand, seg'],
+      [['--class-weights', 'inverse'], '--class-weights inverse; expected balanced, dataset, none or comma-separated numbers ≥ 0 (one per class)'],
+      [['--class-weights', '1,-2'], '--class-weights 1,-2; expected balanced'],
+      [['--class-weights', '1,2,3'], '--class-weights 1,2,3 gives 3 weight(s); the network has 2 classes'],
     ];
     for (const [flags, message] of cases) {
       const e = await usageError([...data(), ...flags, '--out', out]);
@@ -132,6 +140,41 @@ describe('unet-ts train', () => {
     const r = await cli(['train', ...data(), '--steps', '-1', '--out', out]);
     expect(r.code).toBe(2);
     expect(r.stderr.trim()).toBe('unet-ts: train: --steps -1: expected a number ≥ 1');
+  });
+
+  it('every recipe flag changes the run: class weights, w0 and sigma the first loss, schedule and warm-up the rates, select the score', async () => {
+    const run = async (name: string, flags: readonly string[]) => {
+      const out = join(dir, `recipe-${name}`);
+      const r = await cli(['train', ...data(), '--val-names', 'c2', '--steps', '4', '--val-every', '4', '--backend', 'cpu', '--seed', '3', ...flags, '--out', out]);
+      expect(r.code, r.stderr).toBe(0);
+      const lines = readFileSync(join(out, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number | string>);
+      const steps = lines.filter((l) => l['type'] === 'step');
+      return { stdout: r.stdout, loss: steps[0]!['loss'] as number, lrs: steps.map((l) => l['lr'] as number), validation: lines.find((l) => l['type'] === 'validation')! };
+    };
+    const base = await run('default', []);
+    const variants = await Promise.all(
+      (
+        [
+          ['none', ['--class-weights', 'none']],
+          ['dataset', ['--class-weights', 'dataset']],
+          ['fixed', ['--class-weights', '1,3']],
+          ['w0', ['--w0', '0']],
+          ['sigma', ['--sigma', '2']],
+        ] as const
+      ).map(async ([n, f]) => [n, await run(n, f)] as const),
+    );
+    const losses = [base.loss, ...variants.map(([, v]) => v.loss)];
+    expect(new Set(losses).size, JSON.stringify(variants.map(([n, v]) => [n, v.loss]))).toBe(losses.length);
+    expect(base.stdout).toContain('class weights balanced, w0 10, sigma 5; select iou');
+    expect(variants.find(([n]) => n === 'fixed')![1].stdout).toContain('class weights 1,3, w0 10');
+    expect(base.lrs).toEqual([0.01, 0.01, 0.01, 0.01]);
+    expect(base.validation['score']).toBe(base.validation['iou']);
+
+    const cos = await run('cosine', ['--schedule', 'cosine', '--warmup', '2', '--select', 'pixel']);
+    const expected = [0.005, 0.01, 0.01 * (0.01 + (0.99 * (1 + Math.cos(Math.PI / 2))) / 2), 0.01 * (0.01 + (0.99 * (1 + Math.cos((3 * Math.PI) / 4))) / 2)];
+    cos.lrs.forEach((lr, i) => expect(lr).toBeCloseTo(expected[i]!, 12));
+    expect(cos.validation['score']).toBe(-(cos.validation['pixelError'] as number));
+    expect(cos.stdout).toContain('cosine schedule, 2 warm-up steps');
   });
 
   it('--resume refuses architecture, optimizer and seed flags that differ from the checkpoint, naming both', async () => {

@@ -62,4 +62,18 @@ describe('optimisers', () => {
     expect(learningRate({ kind: 'poly', total: 100, power: 1 }, 1)(25)).toBeCloseTo(0.75);
     expect(learningRate({ kind: 'poly', total: 100, power: 1 }, 1)(200)).toBe(0);
   });
+
+  it('cosine decays from η to final·η over total steps, then stays; warm-up ramps linearly first', () => {
+    const cos = { kind: 'cosine', total: 100, final: 0.01 } as const;
+    expect(learningRate(cos, 1e-3)(0)).toBe(1e-3);
+    expect(learningRate(cos, 1e-3)(50)).toBeCloseTo(1e-3 * (0.01 + 0.99 / 2), 15);
+    expect(learningRate(cos, 1e-3)(100)).toBeCloseTo(1e-5, 15);
+    expect(learningRate(cos, 1e-3)(250)).toBeCloseTo(1e-5, 15);
+    const lrs = Array.from({ length: 101 }, (_, i) => learningRate(cos, 1)(i));
+    lrs.slice(1).forEach((x, i) => expect(x).toBeLessThan(lrs[i]!));
+    const warm = learningRate(cos, 1, 4);
+    expect([0, 1, 2, 3].map(warm)).toEqual([0.25, 0.5, 0.75, 1]);
+    expect(warm(4)).toBe(learningRate(cos, 1)(4));
+    expect(learningRate({ kind: 'constant' }, 0.1, 2)(0)).toBe(0.05);
+  });
 });

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { logUpTo, train, TrainingError } from '../../src/train/trainer.js';
+import { lastElapsed, logUpTo, train, TrainingError } from '../../src/train/trainer.js';
 import { adam, sgd } from '../../src/train/optim.js';
 import { initParams } from '../../src/unet/params.js';
 import { loadCheckpoint } from '../../src/train/checkpoint.js';
@@ -47,8 +47,17 @@ describe('training', () => {
     expect(resumed.steps).toBe(5);
     for (const k of Object.keys(full.params)) expect(resumed.params[k]!.data).toEqual(full.params[k]!.data);
     // The log of a resumed run continues the first one, without repeating steps 3 and 4.
-    const steps = readFileSync(join(dir, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).step);
-    expect(steps).toEqual([1, 2, 3, 4, 5]);
+    const lines = readFileSync(join(dir, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { step: number; elapsed: number });
+    expect(lines.map((l) => l.step)).toEqual([1, 2, 3, 4, 5]);
+    // Its clock (`elapsed`, for learning curves against time) continues the first run's too.
+    lines.slice(1).forEach((l, i) => expect(l.elapsed).toBeGreaterThanOrEqual(lines[i]!.elapsed));
+    expect(lines[0]!.elapsed).toBeGreaterThan(0);
+  });
+
+  it('lastElapsed is the largest elapsed of the log (0 for none), skipping torn lines', () => {
+    expect(lastElapsed('{"step":1,"elapsed":2.5}\n{"type":"validation","step":1,"elapsed":7}\n{"step":2,"elap')).toBe(7);
+    expect(lastElapsed('{"step":1}\n')).toBe(0);
+    expect(lastElapsed('')).toBe(0);
   });
 
   it('logUpTo keeps the lines up to a step and drops torn ones', () => {

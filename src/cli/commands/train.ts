@@ -27,22 +27,39 @@ import { removeStaleTemps } from '../../io/atomic.js';
 import { acquireLock, LockError, type Lock } from '../../io/run-lock.js';
 import { geometry } from '../../unet/geometry.js';
 import type { UNetConfig } from '../../unet/config.js';
-import { validator } from '../../train/validation.js';
+import { SELECTABLE, validator, type Selection } from '../../train/validation.js';
+import type { WeightMapOptions } from '../../data/weight-map.js';
+import { datasetClassWeights } from '../../data/dataset.js';
 import { writeLossChart } from '../../train/loss-chart.js';
 
 const usage = `Usage: unet-ts train --images DIR --labels DIR [--instances]
          [--val-images DIR --val-labels DIR | --val-fraction F | --val-names A,B,...]
          [--preset paper|small|tiny | --config FILE] [--tile N]
          [--steps N] [--minutes M] [--optimizer sgd|adam] [--lr X] [--momentum M]
-         [--weight-decay L] [--schedule constant|step|poly] [--accumulate K] [--loss ce|dice+ce]
-         [--val-every N] [--checkpoint-every N] [--seed N] [--backend NAME]
-         [--resume FILE | --overwrite] --out DIR
+         [--weight-decay L] [--schedule constant|step|poly|cosine] [--warmup N] [--accumulate K]
+         [--loss ce|dice+ce] [--class-weights balanced|dataset|none|W0,W1,...] [--w0 X] [--sigma S]
+         [--val-every N] [--select iou|pixel|rand|seg] [--checkpoint-every N] [--seed N]
+         [--backend NAME] [--resume FILE | --overwrite] --out DIR
 
 Trains with the paper's weighted pixel-wise softmax cross-entropy (Eq. 1) and border
 weight maps (Eq. 2), elastic/shift/rotation/gray-value augmentation, batch 1 on large tiles.
 Defaults: --loss ce (Eq. 1; dice+ce adds a soft Dice loss), --steps 1000, --optimizer sgd (momentum 0.99, lr 0.01; adam: lr 0.001),
---schedule constant, --val-every 100, --checkpoint-every 50, --seed 0.
-Writes DIR/last.safetensors, DIR/best.safetensors (best validation IoU), DIR/log.jsonl,
+--schedule constant (step: ×0.1 at each third of --steps; poly: power 0.9 to 0 at --steps;
+cosine: down to 1% of --lr at --steps), --warmup 0 (steps of linear warm-up), --val-every 100,
+--select iou, --checkpoint-every 50, --seed 0.
+The weights w(x) = w_c(x) + w0·exp(−(d1+d2)²/2σ²) of Eq. 2:
+  --class-weights  w_c: balanced (default; inverse class frequency per label image, mean 1),
+                   dataset (the same over all training labels pooled: milder on sparse images),
+                   none (1 for every class), or one fixed weight per class, e.g. 1,3
+  --w0 X           the border term's weight (default 10; 0 turns the term off)
+  --sigma S        its width in pixels (default 5)
+  The term is added to background pixels near two objects: d1, d2 are the distances to the
+  nearest and second-nearest object. With --instances an object is a labelled instance; for
+  binary labels it is a 4-connected component of class 1 (ISBI 2012: a cell interior, so the
+  term lands on nearly every membrane pixel).
+--select picks DIR/best.safetensors by the mean validation IoU, pixel error, Rand error or
+SEG (--instances); the run's best is the model to ship, not necessarily its last.
+Writes DIR/last.safetensors, DIR/best.safetensors (best validation score), DIR/log.jsonl,
 DIR/loss.png and DIR/val/<image>_overlay.png. --resume continues a run from its
 last.safetensors so that the final weights equal those of an uninterrupted run.
 A folder that already holds a run is refused unless --resume (continue it) or --overwrite
@@ -51,8 +68,22 @@ second run out while this one is alive. Ctrl-C (SIGINT) or SIGTERM finishes the 
 step, writes DIR/last.safetensors and exits with 130 / 143.
 ${IMAGE_FILE_USAGE}`;
 
-const schedules = ['constant', 'step', 'poly'] as const;
+const schedules = ['constant', 'step', 'poly', 'cosine'] as const;
 const c = 'train';
+
+/**
+ * `--class-weights` as WeightMapOptions' classWeights: 'balanced', 'none', or fixed weights
+ * (one finite number ≥ 0 per class); 'dataset' is computed from the training labels later
+ * (returned here as 'balanced' and replaced by the caller).
+ */
+const classWeightsOf = (flag: string, classes: number): 'balanced' | 'none' | readonly number[] => {
+  if (flag === 'balanced' || flag === 'dataset') return 'balanced';
+  if (flag === 'none') return 'none';
+  const ws = flag.split(',').map((x) => (x.trim() === '' ? NaN : Number(x)));
+  if (ws.some((x) => !Number.isFinite(x) || x < 0)) throw new UsageError(`${c}: --class-weights ${flag}; expected balanced, dataset, none or comma-separated numbers ≥ 0 (one per class)`);
+  if (ws.length !== classes) throw new UsageError(`${c}: --class-weights ${flag} gives ${ws.length} weight(s); the network has ${classes} classes`);
+  return ws;
+};
 
 /** The fields of a configuration that fix the network (all but the default tile). */
 const architecture = (k: UNetConfig): string => `depth ${k.depth}, base ${k.base}, ${k.inChannels} input channel(s), ${k.classes} classes, ${k.padding} padding, dropout ${k.dropout}`;
@@ -104,7 +135,8 @@ export const train: Command = {
       'val-fraction': s('string'), 'val-names': s('string'), preset: s('string'), config: s('string'), tile: s('string'),
       steps: s('string'), minutes: s('string'), optimizer: s('string'), lr: s('string'), momentum: s('string'),
       'weight-decay': s('string'), schedule: s('string'), accumulate: s('string'), 'val-every': s('string'),
-      'checkpoint-every': s('string'), loss: s('string'), seed: s('string'), backend: s('string'), resume: s('string'),
+      'checkpoint-every': s('string'), loss: s('string'), 'class-weights': s('string'), w0: s('string'), sigma: s('string'),
+      warmup: s('string'), select: s('string'), seed: s('string'), backend: s('string'), resume: s('string'),
       overwrite: s('boolean'), out: s('string'), ...IMAGE_FILE_OPTIONS,
     };
     // parse joins `--steps -1` into `--steps=-1`, so a negative value reaches the range checks below.
@@ -132,6 +164,13 @@ export const train: Command = {
     if (!(schedules as readonly string[]).includes(scheduleName)) throw new UsageError(`${c}: --schedule ${scheduleName}; expected ${schedules.join(', ')}`);
     const loss = str(v['loss']) ?? 'ce';
     if (loss !== 'ce' && loss !== 'dice+ce') throw new UsageError(`${c}: --loss ${loss}; expected ce or dice+ce`);
+    const warmup = intIn(c, 'warmup', v['warmup'], { min: 0 }, 0);
+    const w0 = numIn(c, 'w0', v['w0'], { min: 0 }, 10);
+    const sigma = numIn(c, 'sigma', v['sigma'], { above: 0 }, 5);
+    const select = str(v['select']) ?? 'iou';
+    if (!(SELECTABLE as readonly string[]).includes(select)) throw new UsageError(`${c}: --select ${select}; expected ${SELECTABLE.join(', ')}`);
+    if (select === 'seg' && !instances) throw new UsageError(`${c}: --select seg scores instances; give --instances or select iou, pixel or rand`);
+    const classWeightsFlag = str(v['class-weights']) ?? 'balanced';
 
     const resumed = resumeFile ? await loadCheckpoint(resumeFile) : undefined;
     if (resumed && !resumed.training) throw new Error(`${resumeFile}: has no optimizer state; --resume needs a training checkpoint (last.safetensors)`);
@@ -148,6 +187,7 @@ export const train: Command = {
       }
     } else config = configFromFlags(c, preset, configFile, 'small');
     const tile = tileAsked ?? config.tile;
+    const fixedWeights = classWeightsOf(classWeightsFlag, config.classes);
     const g = geometry({ depth: config.depth, padding: config.padding })(tile);
     if (E.isLeft(g)) throw new UsageError(`${c}: --tile ${tile}: ${g.left.message}`);
     const rt0 = resumed?.training;
@@ -166,7 +206,13 @@ export const train: Command = {
     const optimizer: OptimizerConfig = rt0?.optimizer ?? (optName === 'sgd' ? sgd(momentumFlag ?? 0.99, wdFlag ?? 0) : adam(wdFlag ?? 0));
     const lr = lrFlag ?? (optimizer.kind === 'sgd' ? 0.01 : 0.001);
     const schedule: Schedule =
-      scheduleName === 'step' ? { kind: 'step', every: Math.max(1, Math.round(steps / 3)), gamma: 0.1 } : scheduleName === 'poly' ? { kind: 'poly', total: steps, power: 0.9 } : { kind: 'constant' };
+      scheduleName === 'step'
+        ? { kind: 'step', every: Math.max(1, Math.round(steps / 3)), gamma: 0.1 }
+        : scheduleName === 'poly'
+          ? { kind: 'poly', total: steps, power: 0.9 }
+          : scheduleName === 'cosine'
+            ? { kind: 'cosine', total: steps, final: 0.01 }
+            : { kind: 'constant' };
     const seed = rt0?.seed ?? seedFlag ?? 0;
 
     const createdOut = !existsSync(out);
@@ -202,7 +248,8 @@ export const train: Command = {
         trainSet = split.train;
         valSet = split.validation;
       }
-      const cache = weightMapCache();
+      const weightOptions: WeightMapOptions = { w0, sigma, classWeights: classWeightsFlag === 'dataset' ? datasetClassWeights(trainSet) : fixedWeights };
+      const cache = weightMapCache(weightOptions);
       const load = loadEntry(trainSet);
       const items = trainSet.entries.map((e) => trainingItem(cache)(load(e)));
       const valEntries = valSet ? valSet.entries.map(loadEntry(valSet)) : [];
@@ -210,14 +257,15 @@ export const train: Command = {
       const rt = await createRuntime({ ...(str(v['backend']) ? { backend: str(v['backend'])! } : {}) });
       started = true;
       try {
-        console.log(`training on ${rt.backend}: ${items.length} images, ${valEntries.length} validation; depth ${config.depth}, base ${config.base}, tile ${tile}; ${optimizer.kind} lr ${lr}; seed ${seed}`);
+        const wc = typeof weightOptions.classWeights === 'string' ? weightOptions.classWeights : `${classWeightsFlag === 'dataset' ? 'dataset ' : ''}${weightOptions.classWeights!.map((x) => +x.toFixed(4)).join(',')}`;
+        console.log(`training on ${rt.backend}: ${items.length} images, ${valEntries.length} validation; depth ${config.depth}, base ${config.base}, tile ${tile}; ${optimizer.kind} lr ${lr}, ${scheduleName} schedule${warmup > 0 ? `, ${warmup} warm-up steps` : ''}; class weights ${wc}, w0 ${w0}, sigma ${sigma}; select ${select}; seed ${seed}`);
         const bar = progressReporter(process.stdout, undefined, 'steps');
         bar.start('train');
         const logFile = join(out, 'log.jsonl');
-        const validate = valEntries.length > 0 ? validator(rt, config, valEntries, { instances, dir: join(out, 'val') }) : undefined;
+        const validate = valEntries.length > 0 ? validator(rt, config, valEntries, { instances, dir: join(out, 'val'), select: select as Selection }) : undefined;
         const extra = resumed?.training ? (JSON.parse(resumed.training.extra) as { best?: number }) : {};
         const result = await runTraining({
-          rt, config, items, optimizer, loss, lr, schedule, steps, seed, tile, outDir: out,
+          rt, config, items, optimizer, loss, lr, schedule, warmup, steps, seed, tile, outDir: out,
           params: resumed?.params ?? initParams(config, seed),
           names: trainSet.entries.map((e) => e.stem),
           signal: stop.signal,
@@ -237,7 +285,7 @@ export const train: Command = {
           console.error(`${signalled}: stopped at step ${result.steps} of ${steps}; wrote ${result.checkpoint}; continue with --resume ${result.checkpoint} --out ${out}`);
           return exitCodeOf(signalled);
         }
-        console.log(`done: ${result.steps} steps, last loss ${result.lastLoss.toFixed(4)}${Number.isFinite(result.best) ? `, best validation IoU ${result.best.toFixed(4)}` : ''}`);
+        console.log(`done: ${result.steps} steps, last loss ${result.lastLoss.toFixed(4)}${Number.isFinite(result.best) ? `, best validation ${select} ${Math.abs(result.best).toFixed(4)}` : ''}`);
         console.log(`wrote ${join(out, 'last.safetensors')}${Number.isFinite(result.best) ? `, ${join(out, 'best.safetensors')}` : ''}, ${logFile}, ${join(out, 'loss.png')}`);
         return 0;
       } finally {
