@@ -65,8 +65,9 @@ export { bioimageioRdf, BIOIMAGEIO_FORMAT_VERSION, UNET_CITATION, type Author, t
 export { encodeNpy, readNpy, type NpyArray } from './export/npy.js';
 // Inference and metrics
 export {
-  segmentImage, evaluateModel, writeOutputs, InferenceError, type Segmentation, type SegmentOptions, type TileChoice, type Model, type TileProgress,
+  segmentImage, evaluateModel, baselineEvaluation, writeOutputs, InferenceError, type Segmentation, type SegmentOptions, type TileChoice, type Model, type TileProgress,
   type Evaluation, type EvaluateOptions, type ImageMetrics, type MetricName, type OutputOptions, type Written,
+  type BaselineEntry, type BaselineEvaluation,
 } from './infer/index.js';
 export * as metrics from './metrics/index.js';
 // Data (files are written through one atomic writer, which throws AtomicWriteError)

@@ -71,6 +71,16 @@ const meanOf = (xs: readonly number[]): number => {
 };
 
 /**
+ * The mean of each named metric over the images where it is defined (NaN if nowhere).
+ *
+ * @example
+ * meanMetrics([{ name: 'a', pixelError: 0.1, iou: NaN, dice: 1, randError: 0, vInfo: 1, threshold: 0 }], ['pixelError', 'iou']);
+ * // { pixelError: 0.1, iou: NaN }
+ */
+export const meanMetrics = (images: readonly ImageMetrics[], names: readonly MetricName[]): Readonly<Partial<Record<MetricName, number>>> =>
+  Object.fromEntries(names.map((n) => [n, meanOf(images.map((m) => m[n] ?? NaN))]));
+
+/**
  * The metrics of one segmentation against its ground truth (see the module comment).
  *
  * @example
@@ -80,7 +90,7 @@ const meanOf = (xs: readonly number[]): number => {
  */
 export const scoreSegmentation = (
   seg: Segmentation,
-  truth: LoadedEntry,
+  truth: Pick<LoadedEntry, 'stem' | 'labels'>,
   opts: Pick<EvaluateOptions, 'instances' | 'thresholds'> = {},
 ): ImageMetrics => {
   const { width, height, classes: k } = seg;
@@ -127,6 +137,5 @@ export const evaluateModel = async (rt: Runtime, model: Model, entries: Iterable
     images.push(m);
     opts.onImage?.(m, seg, entry, i);
   }
-  const mean = Object.fromEntries(metricNames(opts.instances ?? false).map((n) => [n, meanOf(images.map((m) => m[n] ?? NaN))]));
-  return { images, mean };
+  return { images, mean: meanMetrics(images, metricNames(opts.instances ?? false)) };
 };

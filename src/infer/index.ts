@@ -14,7 +14,18 @@ export { predictStrips, readTile, segmentImage } from './tiles.js';
 export type { Model, SegmentOptions, Segmentation, Strip, TileChoice, TileProgress } from './tiles.js';
 export { MAX_ID16, displayGrey, instanceMap, overlayRaster, probabilityImage, writeOutputs } from './outputs.js';
 export type { OutputOptions, Written } from './outputs.js';
-export { evaluateModel, metricNames, scoreSegmentation } from './evaluate.js';
+export { evaluateModel, meanMetrics, metricNames, scoreSegmentation } from './evaluate.js';
 export type { EvaluateOptions, Evaluation, ImageMetrics, MetricName } from './evaluate.js';
-export { formatTable, reportJson, tableHeader, tableRow } from './report.js';
+export {
+  baselineEvaluation,
+  baselineNames,
+  baselineScores,
+  constantSegmentation,
+  CONSTANT_BASELINE,
+  majorityClass,
+  oracleSegmentation,
+  ORACLE_BASELINE,
+} from './baseline.js';
+export type { BaselineEntry, BaselineEvaluation } from './baseline.js';
+export { baselineLines, formatTable, reportJson, tableHeader, tableRow } from './report.js';
 export { checkChannels, checkedPlan, imageInputs, loadModel, stemOf } from './files.js';

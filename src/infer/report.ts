@@ -7,6 +7,7 @@
  * console.log(tableHeader(['pixelError', 'iou']));
  * console.log(tableRow('img01', ['pixelError', 'iou'], { pixelError: 0.06, iou: 0.91 }));
  */
+import { CONSTANT_BASELINE, ORACLE_BASELINE, type BaselineEvaluation } from './baseline.js';
 import type { Evaluation, MetricName } from './evaluate.js';
 
 const TITLES: Readonly<Record<MetricName, string>> = {
@@ -57,11 +58,50 @@ export const formatTable = (names: readonly MetricName[], ev: Evaluation): strin
   return [header, ...ev.images.map((m) => tableRow(m.name, names, m)), rule, tableRow('mean', names, ev.mean)].join('\n');
 };
 
+/** What each baseline row is, for the lines under the table. */
+const BASELINE_NOTES: Readonly<Record<string, string>> = {
+  [CONSTANT_BASELINE]: "every pixel the most frequent class of the image's own ground truth (ties: the lowest class); no constant has a lower pixel error",
+  [ORACLE_BASELINE]:
+    'the true foreground without separation borders, each 4-connected component one object (oracle mask: pixel error = the separation borders only, 0 without them); its SEG is what merging touching objects costs',
+};
+
 /**
- * The report as a JSON value (NaN → null, through JSON.stringify).
+ * The lines printed under the model's mean row: each baseline's mean row, whether the model
+ * beats the constant on pixel error image by image, and what the baselines are. The model's
+ * and the baselines' images are matched by position.
+ *
+ * @example
+ * declare const evaluation: Evaluation;
+ * declare const truths: LoadedEntry[];
+ * console.log(baselineLines(['pixelError', 'iou'], evaluation, baselineEvaluation(truths)).join('\n'));
+ */
+export const baselineLines = (names: readonly MetricName[], ev: Evaluation, baselines: readonly BaselineEvaluation[]): string[] => {
+  const rows = baselines.map((b) => tableRow(b.name, names, b.mean));
+  const constant = baselines.find((b) => b.name === CONSTANT_BASELINE);
+  const beats = constant === undefined ? [] : [beatsConstant(ev, constant)];
+  const notes = baselines.map((b) => `  ${b.name}: ${BASELINE_NOTES[b.name] ?? 'a baseline'}`);
+  return [...rows, ...beats, 'baselines (from each ground truth, scored as the model):', ...notes];
+};
+
+/** "model beats the constant on pixel error in k of n images", naming the others. */
+const beatsConstant = (ev: Evaluation, constant: BaselineEvaluation): string => {
+  const lost = ev.images.filter((m, i) => !(m.pixelError < (constant.images[i]?.pixelError ?? NaN))).map((m) => m.name);
+  const n = ev.images.length;
+  const tail = lost.length === 0 ? '' : ` (not in: ${lost.length > 8 ? `${lost.slice(0, 8).join(', ')}, …` : lost.join(', ')})`;
+  return `model beats the constant on pixel error in ${n - lost.length} of ${n} images${tail}`;
+};
+
+/**
+ * The report as a JSON value (NaN → null, through JSON.stringify); the baselines, when
+ * given, as `baselines: [{ name, images, mean }]`.
  *
  * @example
  * declare const evaluation: Evaluation;
  * JSON.stringify(reportJson({ model: 'm.safetensors', tile: 252, tta: false }, evaluation), null, 2);
  */
-export const reportJson = (settings: Readonly<Record<string, unknown>>, ev: Evaluation): unknown => ({ ...settings, images: ev.images, mean: ev.mean });
+export const reportJson = (settings: Readonly<Record<string, unknown>>, ev: Evaluation, baselines?: readonly BaselineEvaluation[]): unknown => ({
+  ...settings,
+  images: ev.images,
+  mean: ev.mean,
+  ...(baselines !== undefined ? { baselines } : {}),
+});

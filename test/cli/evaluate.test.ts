@@ -5,9 +5,11 @@ import * as path from 'node:path';
 import { UsageError } from '../../src/cli/args.js';
 import { evaluate } from '../../src/cli/commands/evaluate.js';
 import { image } from '../../src/data/image.js';
-import { readImage } from '../../src/data/image-file.js';
+import { readImage, readImageFile } from '../../src/data/image-file.js';
+import { labelsFromImage } from '../../src/data/labels.js';
 import { writePng } from '../../src/data/png.js';
 import { instanceMap } from '../../src/infer/outputs.js';
+import { tableRow } from '../../src/infer/report.js';
 import { segmentImage } from '../../src/infer/tiles.js';
 import { saveCheckpoint } from '../../src/train/checkpoint.js';
 import { disposeRuntimes, runtimeFor } from '../helpers/backends.js';
@@ -60,8 +62,28 @@ describe('unet-ts evaluate', () => {
     expect(r.out.slice(2, 4)).toEqual([`${'a'.padEnd(24)}${perfect}`, `${'b'.padEnd(24)}${perfect}`]);
     expect(r.out[4]).toBe('-'.repeat(74));
     expect(r.out[5]).toBe(`${'mean'.padEnd(24)}${perfect}`);
-    expect(r.out[6]).toBe(`wrote ${json}`);
+    // the constant baseline: each image's majority class (background here, ~40 % foreground):
+    // pixel error = the foreground fraction, nothing found (IoU, Dice 0, Rand error 1, V_Info 0)
+    const minority = ['a', 'b'].map((stem) => {
+      const v = readImage(path.join(sub('labels'), `${stem}.png`)).data;
+      const f = v.filter((x) => x > 0).length / v.length;
+      expect(f).toBeGreaterThan(0.2);
+      expect(f).toBeLessThan(0.5);
+      return f;
+    });
+    const names = ['pixelError', 'iou', 'dice', 'randError', 'vInfo'] as const;
+    expect(r.out[6]).toBe(tableRow('constant (majority)', names, { pixelError: (minority[0]! + minority[1]!) / 2, iou: 0, dice: 0, randError: 1, vInfo: 0 }));
+    expect(r.out[6]).toMatch(/^constant \(majority\) +0\.[1-4]\d{3}    0\.0000    0\.0000    1\.0000    0\.0000$/);
+    expect(r.out[7]).toBe('model beats the constant on pixel error in 2 of 2 images');
+    expect(r.out[8]).toMatch(/^baselines /);
+    expect(r.out[9]).toMatch(/^  constant \(majority\): every pixel the most frequent class/);
+    expect(r.out[10]).toBe(`wrote ${json}`);
     const report = JSON.parse(fs.readFileSync(json, 'utf8'));
+    expect(report.baselines.map((b: { name: string }) => b.name)).toEqual(['constant (majority)']);
+    expect(report.baselines[0].images.map((m: { name: string; pixelError: number }) => [m.name, m.pixelError])).toEqual([
+      ['a', expect.closeTo(minority[0]!, 12)],
+      ['b', expect.closeTo(minority[1]!, 12)],
+    ]);
     expect(report.images.map((m: { name: string }) => m.name)).toEqual(['a', 'b']);
     expect(report.mean).toEqual({ pixelError: 0, iou: 1, dice: 1, randError: 0, vInfo: expect.closeTo(1, 12) });
     expect(report.tile).toBe('auto');
@@ -85,6 +107,23 @@ describe('unet-ts evaluate', () => {
     // touching objects lose their contact pixels in the ground truth (separation borders), so SEG ≤ 1
     expect(seg).toBeGreaterThan(0.5);
     expect(seg).toBeLessThanOrEqual(1);
+    // the oracle is the drawn objects' foreground, without the separation borders: exactly the
+    // model's prediction here (the objects are its 4-connected components), so it scores the same
+    const report = JSON.parse(fs.readFileSync(json, 'utf8'));
+    expect(report.baselines.map((b: { name: string }) => b.name)).toEqual(['constant (majority)', 'oracle fg components']);
+    const oracle = report.baselines[1].mean;
+    for (const k of ['pixelError', 'iou', 'dice', 'seg']) expect(oracle[k]).toBeCloseTo(report.mean[k], 12);
+    // its pixel error is the separation borders: drawn foreground pixels that are background in the truth
+    const borders = ['a', 'b'].map((stem) => {
+      const file = path.join(sub('instances'), `${stem}.png`);
+      const img = readImageFile(file, { paletteIndex: true }).image;
+      const drawn = img.data.filter((v) => v > 0).length;
+      const kept = labelsFromImage({ kind: 'instances' })(img).classes.data.filter((v) => v > 0).length;
+      return (drawn - kept) / img.data.length;
+    });
+    expect(borders.some((b) => b > 0)).toBe(true); // the fixture has touching (diagonal) objects
+    expect(oracle.pixelError).toBeCloseTo((borders[0]! + borders[1]!) / 2, 12);
+    expect(r.out.find((l) => l.startsWith('oracle fg components '))).toBe(tableRow('oracle fg components', ['pixelError', 'iou', 'dice', 'randError', 'vInfo', 'seg'], oracle));
   });
 
   it('--names and --val-fraction score only the held-out images, as train splits them', async () => {

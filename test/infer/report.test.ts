@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatDuration, formatProgress, progressReporter } from '../../src/cli/progress-bar.js';
-import { formatTable, reportJson, tableRow } from '../../src/infer/report.js';
+import { baselineLines, formatTable, reportJson, tableRow } from '../../src/infer/report.js';
 
 describe('progress', () => {
   it('formats the bar, rate and ETA', () => {
@@ -52,5 +52,27 @@ describe('report', () => {
     expect(json.tile).toBe(60);
     expect(json.images[1].iou).toBeNull();
     expect(json.mean.randError).toBe(0.3);
+  });
+
+  it('baseline lines: the mean rows, where the model beats the constant on pixel error, what each is', () => {
+    const constant = {
+      name: 'constant (majority)',
+      images: [{ ...ev.images[0]!, pixelError: 0.05 }, { ...ev.images[1]!, pixelError: 0.5 }],
+      mean: { pixelError: 0.275, iou: 0, randError: 1 },
+    };
+    const lines = baselineLines(['pixelError', 'iou', 'randError'], ev, [constant]);
+    expect(lines[0]).toBe('constant (majority)         0.2750    0.0000    1.0000');
+    expect(lines[1]).toBe('model beats the constant on pixel error in 1 of 2 images (not in: a)');
+    expect(lines.slice(2)).toEqual([
+      'baselines (from each ground truth, scored as the model):',
+      "  constant (majority): every pixel the most frequent class of the image's own ground truth (ties: the lowest class); no constant has a lower pixel error",
+    ]);
+    // a tie is not a win
+    expect(baselineLines(['pixelError'], ev, [{ ...constant, images: [ev.images[0]!, { ...ev.images[1]!, pixelError: 0.9 }] }])[1]).toBe(
+      'model beats the constant on pixel error in 1 of 2 images (not in: a)',
+    );
+    const json = JSON.parse(JSON.stringify(reportJson({ tile: 60 }, ev, [constant])));
+    expect(json.baselines[0].images[1].pixelError).toBe(0.5);
+    expect(json.baselines[0].name).toBe('constant (majority)');
   });
 });

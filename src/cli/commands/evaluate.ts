@@ -5,10 +5,12 @@ import type { Command } from '../command.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { loadEntry, openDataset, splitDataset, type Dataset, type LoadedEntry } from '../../data/dataset.js';
 import { evaluateModel, metricNames } from '../../infer/evaluate.js';
+import { baselineEvaluation, type BaselineEntry } from '../../infer/baseline.js';
+import { labelsFromImage } from '../../data/labels.js';
 import { checkChannels, loadModel } from '../../infer/files.js';
 import { writeOutputs } from '../../infer/outputs.js';
 import { progressReporter } from '../progress-bar.js';
-import { reportJson, tableHeader, tableRow } from '../../infer/report.js';
+import { baselineLines, reportJson, tableHeader, tableRow } from '../../infer/report.js';
 import { createRuntime } from '../../runtime/runtime.js';
 
 const usage = `Usage: unet-ts evaluate --model FILE --images DIR --labels DIR [--instances] [--tta] [--tile N]
@@ -21,13 +23,18 @@ binary masks with 0 = background/membrane and the high value = class 1, e.g. ISB
 average: pixel error, foreground IoU and Dice, the ISBI 2012 Rand error and V_Info (best over
 thresholds 0, 0.1, …, 1 of the foreground probability, scored on the ground-truth foreground),
 and with --instances the SEG score of the objects (connected components of class 1).
+Under the model's mean, the same metrics of baselines made from each image's ground truth:
+a constant (every pixel the image's majority class: no constant has a lower pixel error) and,
+with --instances, the true foreground without separation borders, each 4-connected component
+one object (what merging touching objects costs in SEG); then in how many images the model
+beats the constant on pixel error.
 
   --names A,B,...   only the images with these stems (as train --val-names holds out)
   --val-fraction F  only the validation split that train --val-fraction F --seed N holds out
                     (same shuffle; --seed default 0)
   --tile N      force the input tile size (default: per image, as segment picks it: the tile of
                 least work up to the model's own; the result does not depend on the tile)
-  --json FILE   also write the numbers as JSON
+  --json FILE   also write the numbers as JSON (the baselines' under "baselines")
   --out DIR     also write the label and overlay PNGs (prediction yellow, ground truth magenta)
 ${IMAGE_FILE_USAGE}`;
 
@@ -104,6 +111,11 @@ export const evaluate: Command = {
         yield loaded;
       }
     }
+    // the baselines need only the ground truth (and, with --instances, the object ids as drawn,
+    // before the separation borders): kept per image while the model is evaluated
+    const truths: BaselineEntry[] = [];
+    const drawnObjects = (labelPath: string): BaselineEntry['objects'] =>
+      labelsFromImage({ kind: 'instances', separateTouching: false, file: labelPath })(readImageFile(labelPath, { ...files, paletteIndex: true }).image).instances;
     const names = metricNames(instances);
     const rt = await createRuntime(backend !== undefined ? { backend } : {});
     const bar = progressReporter(process.stderr);
@@ -120,8 +132,9 @@ export const evaluate: Command = {
           if (i !== started) bar.start(`image ${(started = i) + 1}/${n} ${e.stem}`);
           bar.update(p);
         },
-        onImage: (m, seg, e) => {
+        onImage: (m, seg, e, i) => {
           bar.finish();
+          truths.push({ stem: e.stem, labels: e.labels, ...(instances ? { objects: drawnObjects(ds.entries[i]!.labelPath) } : {}) });
           console.log(tableRow(m.name, names, m));
           const truth = instances ? e.labels.instances.data : e.labels.classes.data;
           if (outDir !== undefined) writeOutputs(outDir, e.stem, e.image, seg, { instances, truth });
@@ -129,8 +142,10 @@ export const evaluate: Command = {
       });
       console.log('-'.repeat(tableHeader(names).indexOf('\n')));
       console.log(tableRow('mean', names, ev.mean));
+      const baselines = baselineEvaluation(truths, { instances });
+      for (const line of baselineLines(names, ev, baselines)) console.log(line);
       if (jsonFile !== undefined) {
-        const report = reportJson({ model: modelFile, imagesDir, labelsDir, tile, tta, instances }, ev);
+        const report = reportJson({ model: modelFile, imagesDir, labelsDir, tile, tta, instances }, ev, baselines);
         writeFileAtomic(jsonFile, Buffer.from(`${JSON.stringify(report, null, 2)}\n`));
         console.log(`wrote ${jsonFile}`);
       }
