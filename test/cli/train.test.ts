@@ -8,7 +8,7 @@ import { synthetic } from '../../src/data/synthetic.js';
 import { image } from '../../src/data/image.js';
 import { writePng } from '../../src/data/png.js';
 import { loadCheckpoint, saveCheckpoint } from '../../src/train/checkpoint.js';
-import { train } from '../../src/cli/commands/train.js';
+import { recipeDefaults, train } from '../../src/cli/commands/train.js';
 import { UsageError } from '../../src/cli/args.js';
 import { initParams } from '../../src/unet/params.js';
 import { initState, sgd } from '../../src/train/optim.js';
@@ -129,6 +129,7 @@ describe('unet-ts train', () => {
       [['--class-weights', 'inverse'], '--class-weights inverse; expected balanced, dataset, none or comma-separated numbers ≥ 0 (one per class)'],
       [['--class-weights', '1,-2'], '--class-weights 1,-2; expected balanced'],
       [['--class-weights', '1,2,3'], '--class-weights 1,2,3 gives 3 weight(s); the network has 2 classes'],
+      [['--momentum', '0.9'], '--momentum 0.9 applies to sgd; the optimizer is adam (the default): add --optimizer sgd'],
     ];
     for (const [flags, message] of cases) {
       const e = await usageError([...data(), ...flags, '--out', out]);
@@ -156,7 +157,7 @@ describe('unet-ts train', () => {
       (
         [
           ['none', ['--class-weights', 'none']],
-          ['dataset', ['--class-weights', 'dataset']],
+          ['balanced', ['--class-weights', 'balanced']],
           ['fixed', ['--class-weights', '1,3']],
           ['w0', ['--w0', '0']],
           ['sigma', ['--sigma', '2']],
@@ -165,16 +166,25 @@ describe('unet-ts train', () => {
     );
     const losses = [base.loss, ...variants.map(([, v]) => v.loss)];
     expect(new Set(losses).size, JSON.stringify(variants.map(([n, v]) => [n, v.loss]))).toBe(losses.length);
-    expect(base.stdout).toContain('class weights balanced, w0 10, sigma 5; select iou');
+    // The defaults with --instances: Adam 1e-3, cosine, data-set-wide class balance, Eq. 2 border term.
+    expect(base.stdout).toMatch(/adam lr 0\.001, cosine schedule; class weights dataset [\d.]+,[\d.]+, w0 10, sigma 5; select iou/);
     expect(variants.find(([n]) => n === 'fixed')![1].stdout).toContain('class weights 1,3, w0 10');
-    expect(base.lrs).toEqual([0.01, 0.01, 0.01, 0.01]);
+    expect(base.lrs[0]).toBe(0.001);
+    base.lrs.slice(1).forEach((lr, i) => expect(lr).toBeLessThan(base.lrs[i]!));
     expect(base.validation['score']).toBe(base.validation['iou']);
 
-    const cos = await run('cosine', ['--schedule', 'cosine', '--warmup', '2', '--select', 'pixel']);
+    const cos = await run('cosine', ['--optimizer', 'sgd', '--schedule', 'cosine', '--warmup', '2', '--select', 'pixel']);
     const expected = [0.005, 0.01, 0.01 * (0.01 + (0.99 * (1 + Math.cos(Math.PI / 2))) / 2), 0.01 * (0.01 + (0.99 * (1 + Math.cos((3 * Math.PI) / 4))) / 2)];
     cos.lrs.forEach((lr, i) => expect(lr).toBeCloseTo(expected[i]!, 12));
     expect(cos.validation['score']).toBe(-(cos.validation['pixelError'] as number));
-    expect(cos.stdout).toContain('cosine schedule, 2 warm-up steps');
+    expect(cos.stdout).toContain('sgd lr 0.01, cosine schedule, 2 warm-up steps');
+    const constant = await run('constant', ['--optimizer', 'sgd', '--schedule', 'constant']);
+    expect(constant.lrs).toEqual([0.01, 0.01, 0.01, 0.01]);
+  });
+
+  it('recipe defaults: plain cross-entropy for binary labels, Eq. 2 with data-set-wide balance for instances', () => {
+    expect(recipeDefaults(false)).toEqual({ optimizer: 'adam', schedule: 'cosine', classWeights: 'none', w0: 0, sigma: 5 });
+    expect(recipeDefaults(true)).toEqual({ optimizer: 'adam', schedule: 'cosine', classWeights: 'dataset', w0: 10, sigma: 5 });
   });
 
   it('--resume refuses architecture, optimizer and seed flags that differ from the checkpoint, naming both', async () => {

@@ -43,20 +43,26 @@ const usage = `Usage: unet-ts train --images DIR --labels DIR [--instances]
 
 Trains with the paper's weighted pixel-wise softmax cross-entropy (Eq. 1) and border
 weight maps (Eq. 2), elastic/shift/rotation/gray-value augmentation, batch 1 on large tiles.
-Defaults: --loss ce (Eq. 1; dice+ce adds a soft Dice loss), --steps 1000, --optimizer sgd (momentum 0.99, lr 0.01; adam: lr 0.001),
---schedule constant (step: ×0.1 at each third of --steps; poly: power 0.9 to 0 at --steps;
-cosine: down to 1% of --lr at --steps), --warmup 0 (steps of linear warm-up), --val-every 100,
---select iou, --checkpoint-every 50, --seed 0.
+Defaults — a recipe that trains both shipped data sets well (README "Results"); the paper's own
+is --optimizer sgd --schedule constant --class-weights balanced --w0 10:
+  --optimizer adam (lr 0.001; sgd: momentum 0.99, lr 0.01), --schedule cosine (down to 1% of
+  --lr at --steps; step: ×0.1 at each third of --steps; poly: power 0.9 to 0), --warmup 0 (steps
+  of linear warm-up), --loss ce (Eq. 1; dice+ce adds a soft Dice loss), --steps 1000,
+  --val-every 100, --select iou, --checkpoint-every 50, --seed 0.
 The weights w(x) = w_c(x) + w0·exp(−(d1+d2)²/2σ²) of Eq. 2:
-  --class-weights  w_c: balanced (default; inverse class frequency per label image, mean 1),
-                   dataset (the same over all training labels pooled: milder on sparse images),
-                   none (1 for every class), or one fixed weight per class, e.g. 1,3
-  --w0 X           the border term's weight (default 10; 0 turns the term off)
+  --class-weights  w_c: balanced (inverse class frequency per label image, mean 1), dataset
+                   (the same over all training labels pooled: milder on sparse images), none
+                   (1 for every class), or one fixed weight per class, e.g. 1,3.
+                   Default: dataset with --instances, none for binary labels.
+  --w0 X           the border term's weight (default 10 with --instances, 0 for binary labels)
   --sigma S        its width in pixels (default 5)
   The term is added to background pixels near two objects: d1, d2 are the distances to the
-  nearest and second-nearest object. With --instances an object is a labelled instance; for
-  binary labels it is a 4-connected component of class 1 (ISBI 2012: a cell interior, so the
-  term lands on nearly every membrane pixel).
+  nearest and second-nearest object. With --instances an object is a labelled instance and the
+  term lands in the thin gaps between touching ones (what separates them). For binary labels
+  an object is a 4-connected component of class 1; where every object is already separated by
+  labelled background (ISBI 2012: cell interiors walled by membrane), the term lands on nearly
+  every background pixel near an object and, with balanced class weights, turns the argmax
+  toward background: hence no term and no class weights by default there.
 --select picks DIR/best.safetensors by the mean validation IoU, pixel error, Rand error or
 SEG (--instances); the run's best is the model to ship, not necessarily its last.
 Writes DIR/last.safetensors, DIR/best.safetensors (best validation score), DIR/log.jsonl,
@@ -70,6 +76,22 @@ ${IMAGE_FILE_USAGE}`;
 
 const schedules = ['constant', 'step', 'poly', 'cosine'] as const;
 const c = 'train';
+
+/**
+ * The recipe's defaults (see the usage text): Adam with cosine decay for both kinds of labels;
+ * Eq. 2 with data-set-wide class balance for instances; plain cross-entropy for binary labels.
+ *
+ * @example
+ * recipeDefaults(true).w0; // 10
+ */
+export const recipeDefaults = (instances: boolean) =>
+  ({
+    optimizer: 'adam',
+    schedule: 'cosine',
+    classWeights: instances ? 'dataset' : 'none',
+    w0: instances ? 10 : 0,
+    sigma: 5,
+  }) as const;
 
 /**
  * `--class-weights` as WeightMapOptions' classWeights: 'balanced', 'none', or fixed weights
@@ -160,17 +182,18 @@ export const train: Command = {
     const valFraction = numIn(c, 'val-fraction', v['val-fraction'], { above: 0, below: 1 });
     const tileAsked = intIn(c, 'tile', v['tile'], { min: 1 });
     const files = imageFileFlags(c, v);
-    const scheduleName = str(v['schedule']) ?? 'constant';
+    const recipe = recipeDefaults(instances);
+    const scheduleName = str(v['schedule']) ?? recipe.schedule;
     if (!(schedules as readonly string[]).includes(scheduleName)) throw new UsageError(`${c}: --schedule ${scheduleName}; expected ${schedules.join(', ')}`);
     const loss = str(v['loss']) ?? 'ce';
     if (loss !== 'ce' && loss !== 'dice+ce') throw new UsageError(`${c}: --loss ${loss}; expected ce or dice+ce`);
     const warmup = intIn(c, 'warmup', v['warmup'], { min: 0 }, 0);
-    const w0 = numIn(c, 'w0', v['w0'], { min: 0 }, 10);
-    const sigma = numIn(c, 'sigma', v['sigma'], { above: 0 }, 5);
+    const w0 = numIn(c, 'w0', v['w0'], { min: 0 }, recipe.w0);
+    const sigma = numIn(c, 'sigma', v['sigma'], { above: 0 }, recipe.sigma);
     const select = str(v['select']) ?? 'iou';
     if (!(SELECTABLE as readonly string[]).includes(select)) throw new UsageError(`${c}: --select ${select}; expected ${SELECTABLE.join(', ')}`);
     if (select === 'seg' && !instances) throw new UsageError(`${c}: --select seg scores instances; give --instances or select iou, pixel or rand`);
-    const classWeightsFlag = str(v['class-weights']) ?? 'balanced';
+    const classWeightsFlag = str(v['class-weights']) ?? recipe.classWeights;
 
     const resumed = resumeFile ? await loadCheckpoint(resumeFile) : undefined;
     if (resumed && !resumed.training) throw new Error(`${resumeFile}: has no optimizer state; --resume needs a training checkpoint (last.safetensors)`);
@@ -202,7 +225,8 @@ export const train: Command = {
       if (wdFlag !== undefined) conflict('weight-decay', wdFlag, ck.weightDecay);
       if (seedFlag !== undefined) conflict('seed', seedFlag, rt0.seed);
     }
-    const optName = optFlag ?? 'sgd';
+    const optName = optFlag ?? recipe.optimizer;
+    if (!rt0 && optName !== 'sgd' && momentumFlag !== undefined) throw new UsageError(`${c}: --momentum ${momentumFlag} applies to sgd; the optimizer is ${optName}${optFlag === undefined ? ' (the default)' : ''}: add --optimizer sgd`);
     const optimizer: OptimizerConfig = rt0?.optimizer ?? (optName === 'sgd' ? sgd(momentumFlag ?? 0.99, wdFlag ?? 0) : adam(wdFlag ?? 0));
     const lr = lrFlag ?? (optimizer.kind === 'sgd' ? 0.01 : 0.001);
     const schedule: Schedule =
