@@ -12,6 +12,6 @@
 export { ADVANCE, CAP_HEIGHT, GLYPH_HEIGHT, GLYPH_WIDTH, glyph } from './font.js';
 export { BLACK, WHITE, capHeight, draw, paste, pixel, raster, rasterOf, textHeight, textWidth, upscale, type Mark, type Raster, type Rgb } from './raster.js';
 export { formatTick, linearTicks, logTicks, type Ticks } from './ticks.js';
-export { PALETTE, chartLayout, decimate, extent, lineChart, type ChartLayout, type LineChartSpec, type Series } from './line-chart.js';
+export { PALETTE, chartLayout, dashes, decimate, extent, lineChart, type ChartLayout, type LineChartSpec, type Series } from './line-chart.js';
 export { NAN_COLOR, heatmap, viridis, type HeatmapOptions } from './colormap.js';
 export { contourMask, overlay, sideBySide, type OverlayOptions } from './overlay.js';

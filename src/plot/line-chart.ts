@@ -26,6 +26,8 @@ export interface Series {
   readonly points: readonly (readonly [x: number, y: number])[];
   /** Defaults to the next colour of `PALETTE`. */
   readonly color?: Rgb;
+  /** Draw the line dashed (e.g. a constant baseline); default false. */
+  readonly dashed?: boolean;
 }
 
 /** What `lineChart` draws. */
@@ -155,6 +157,37 @@ const densify = (points: readonly (readonly [number, number])[]): (readonly [num
   });
 
 /**
+ * The dashes of a polyline in pixel space: pieces `on` px long, `off` px apart, along its length.
+ *
+ * @example
+ * dashes([[0, 0], [20, 0]], 6, 4); // [[[0, 0], [6, 0]], [[10, 0], [16, 0]]]
+ */
+export const dashes = (points: readonly (readonly [number, number])[], on: number, off: number): (readonly [number, number])[][] => {
+  const out: (readonly [number, number])[][] = [];
+  if (points.length < 2) return out;
+  let current: (readonly [number, number])[] | undefined = [points[0]!];
+  let phase = 0; // distance into the current on+off period
+  for (let k = 1; k < points.length; k++) {
+    const [ax, ay] = points[k - 1]!;
+    const [bx, by] = points[k]!;
+    const len = Math.hypot(bx - ax, by - ay);
+    let t = 0;
+    while (t < len) {
+      const edge = phase < on ? on : on + off; // where the current dash or gap ends
+      const step = Math.min(edge - phase, len - t);
+      t += step;
+      phase += step;
+      const p = [ax + ((bx - ax) * t) / len, ay + ((by - ay) * t) / len] as const;
+      if (current) current.push(p);
+      if (phase >= on + off) (phase = 0), (current = [p]);
+      else if (phase >= on && current) out.push(current), (current = undefined);
+    }
+  }
+  if (current && current.length > 1) out.push(current);
+  return out;
+};
+
+/**
  * The chart as a raster (white background). The legend goes in the corner of the plot area
  * that hides the least of the lines.
  *
@@ -215,6 +248,7 @@ export const lineChart = (spec: LineChartSpec): Raster => {
       const [p] = points;
       // a run of one point (e.g. a single validation) has no line to draw: mark it with a dot
       if (points.length === 1 && p) marks.push({ kind: 'rect', x: Math.round(p[0] - 2.5 * s), y: Math.round(p[1] - 2.5 * s), width: Math.round(5 * s), height: Math.round(5 * s), color: colors[k]! });
+      else if (spec.series[k]!.dashed) for (const d of dashes(points, 6 * s, 4 * s)) marks.push({ kind: 'polyline', points: d, color: colors[k]!, width: 1.5 * s });
       else marks.push({ kind: 'polyline', points, color: colors[k]!, width: 1.5 * s });
     }
   });
@@ -239,7 +273,8 @@ export const lineChart = (spec: LineChartSpec): Raster => {
     spec.series.forEach((sr, k) => {
       const ty = by + pad + k * rowH;
       const cy = ty + capHeight(s) / 2;
-      marks.push({ kind: 'polyline', points: [[bx + pad, cy], [bx + pad + swatch, cy]], color: colors[k]!, width: 1.5 * s });
+      const swatchLine = [[bx + pad, cy], [bx + pad + swatch, cy]] as const;
+      for (const d of sr.dashed ? dashes(swatchLine, 3 * s, 2 * s) : [swatchLine]) marks.push({ kind: 'polyline', points: d, color: colors[k]!, width: 1.5 * s });
       marks.push({ kind: 'text', x: bx + 2 * pad + swatch, y: ty, text: sr.name, color: BLACK, scale: s });
     });
   }
