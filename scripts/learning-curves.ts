@@ -8,6 +8,11 @@
  *     --curve "unet-ts webasm=out/ts-isbi/log.jsonl" \
  *     --curve "PyTorch 1.13 CPU=out/torch-isbi/curve.jsonl" \
  *     [--baseline 0.196 --baseline-label "all cell interior"] [--x minutes|steps|both] [--title T]
+ *     [--clock training|wall]
+ *
+ * --clock training (default): minutes of training only — for a unet-ts log the sum of its step
+ * seconds (its validations during training do not count), for a reference curve its elapsed
+ * (scored after training); --clock wall: each log's elapsed as written.
  *
  * --metric: pixelError, iou, dice, randError, vInfo or seg.
  */
@@ -32,6 +37,7 @@ const { values } = parseArgs({
     'baseline-label': { type: 'string' },
     x: { type: 'string' },
     title: { type: 'string' },
+    clock: { type: 'string' },
   },
 });
 
@@ -41,6 +47,8 @@ const out = values.out ?? fail('--out FILE.png is required');
 const curves = values.curve ?? fail('give at least one --curve "LABEL=FILE.jsonl"');
 const x = values.x ?? 'minutes';
 if (x !== 'minutes' && x !== 'steps' && x !== 'both') fail(`--x ${x}: expected minutes, steps or both`);
+const clock = values.clock ?? 'training';
+if (clock !== 'training' && clock !== 'wall') fail(`--clock ${clock}: expected training or wall`);
 const baselineValue = values.baseline === undefined ? undefined : Number(values.baseline);
 if (baselineValue !== undefined && !Number.isFinite(baselineValue)) fail(`--baseline ${values.baseline}: expected a number`);
 
@@ -55,7 +63,7 @@ const runs: CurveRun[] = curves.map((c) => {
     return fail(`${file}: cannot read (${(e as Error).message})`);
   }
   try {
-    const points = parseCurve(text, file, metric as Parameters<typeof parseCurve>[2]);
+    const points = parseCurve(text, file, metric as Parameters<typeof parseCurve>[2], clock as 'training' | 'wall');
     if (points.length === 0) console.warn(`learning-curves: ${file} has no validation lines`);
     return { name, points };
   } catch (e) {

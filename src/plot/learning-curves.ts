@@ -8,6 +8,12 @@
  * `type`, or a validation line without a numeric step, elapsed or the metric, is an error
  * naming the file and the line. A metric of `null` (NaN written as JSON) is a gap in the line.
  *
+ * Two clocks: 'wall' takes `elapsed` as written (unet-ts's includes the time its in-run
+ * validations took); 'training' counts only training: where the log has step lines with
+ * `seconds` (unet-ts's), a validation's time is the sum of the step seconds up to its step,
+ * so runs scored during training compare fairly with a reference scored afterwards (whose
+ * `elapsed` is training time already; logs without step seconds keep `elapsed`).
+ *
  * @example
  * // from a module elsewhere in src/ (plot is not exported by 'unet-ts'):
  * import { encodeRgbPng } from '../data/png.js';
@@ -45,7 +51,7 @@ export class CurveError extends Error {
 /** One validation of a run: `value` is NaN where the log holds null. */
 export interface CurvePoint {
   readonly step: number;
-  /** Seconds of wall time since the run's start. */
+  /** Seconds since the run's start, on the clock `parseCurve` was asked for. */
   readonly elapsed: number;
   readonly value: number;
 }
@@ -59,8 +65,10 @@ export interface CurvePoint {
  * parseCurve('{"type":"step","step":1,"loss":0.7}\n{"type":"validation","step":2,"elapsed":30,"iou":0.8}\n', 'log.jsonl', 'iou');
  * // [{ step: 2, elapsed: 30, value: 0.8 }]
  */
-export const parseCurve = (text: string, file: string, metric: CurveMetric): CurvePoint[] => {
+export const parseCurve = (text: string, file: string, metric: CurveMetric, clock: 'wall' | 'training' = 'wall'): CurvePoint[] => {
   const points: CurvePoint[] = [];
+  let trained = 0;
+  let stepSeconds = false;
   text.split('\n').forEach((line, i) => {
     if (line.trim() === '') return;
     const where = `${file}:${i + 1}`;
@@ -74,6 +82,10 @@ export const parseCurve = (text: string, file: string, metric: CurveMetric): Cur
       throw new CurveError(`${where}: expected a JSON object with a string "type" (step, validation, snapshot, …)`);
     }
     const e = entry as Record<string, unknown>;
+    if (e['type'] === 'step' && typeof e['seconds'] === 'number') {
+      trained += e['seconds'];
+      stepSeconds = true;
+    }
     if (e['type'] !== 'validation') return;
     const { step, elapsed } = e;
     const value = e[metric];
@@ -86,7 +98,7 @@ export const parseCurve = (text: string, file: string, metric: CurveMetric): Cur
       throw new CurveError(`${where}: validation line without "${metric}" (it has ${Object.keys(e).filter((k) => k !== 'type').join(', ')}); evaluate with --instances for seg`);
     }
     if (value !== null && (typeof value !== 'number' || !Number.isFinite(value))) throw new CurveError(`${where}: "${metric}" is ${JSON.stringify(value)}; expected a number or null`);
-    points.push({ step, elapsed, value: value === null ? NaN : value });
+    points.push({ step, elapsed: clock === 'training' && stepSeconds ? Math.round(trained * 100) / 100 : elapsed, value: value === null ? NaN : value });
   });
   return points;
 };
@@ -143,7 +155,7 @@ export const learningCurvesLineSpec = (spec: LearningCurvesSpec): LineChartSpec 
   return {
     title: spec.title ?? `held-out ${label} vs ${spec.x === 'minutes' ? 'wall-clock time' : 'step'}`,
     series: curveSeries(spec),
-    xLabel: spec.x === 'minutes' ? 'wall-clock minutes since the start of training' : 'step',
+    xLabel: spec.x === 'minutes' ? 'minutes of training (wall clock)' : 'step',
     yLabel: label,
     width: spec.width ?? 800,
     height: spec.height ?? 480,

@@ -23,6 +23,13 @@ const errorOf = (f: () => unknown): string => {
 };
 
 describe('parseCurve', () => {
+  it("the 'training' clock sums step seconds up to each validation; without step seconds it keeps elapsed", () => {
+    const log = ['{"type":"step","step":1,"seconds":2,"elapsed":2}', '{"type":"step","step":2,"seconds":3,"elapsed":5}', '{"type":"validation","step":2,"elapsed":15,"iou":0.5}', '{"type":"step","step":3,"seconds":4,"elapsed":19}', '{"type":"validation","step":3,"elapsed":29,"iou":0.6}'].join('\n');
+    expect(parseCurve(log, 'log.jsonl', 'iou', 'training').map((p) => p.elapsed)).toEqual([5, 9]);
+    expect(parseCurve(log, 'log.jsonl', 'iou').map((p) => p.elapsed)).toEqual([15, 29]);
+    expect(parseCurve('{"type":"validation","step":7,"elapsed":60,"iou":0.5}', 'curve.jsonl', 'iou', 'training')[0]!.elapsed).toBe(60);
+  });
+
   it('takes the validation lines only, with step, elapsed and the chosen metric', () => {
     expect(parseCurve(log, 'log.jsonl', 'pixelError')).toEqual([
       { step: 100, elapsed: 60, value: 0.21 },
