@@ -63,9 +63,11 @@ export { inputSizes, onnxInputError, OnnxInputError, type InputSizes } from './e
 export { bioimageioPackage, zipPackage, type BioimageioOptions, type BioimageioPackage } from './export/bioimageio.js';
 export { bioimageioRdf, BIOIMAGEIO_FORMAT_VERSION, UNET_CITATION, type Author, type BioimageioRdf, type PackagedFile, type RdfInput } from './export/bioimageio-rdf.js';
 export { encodeNpy, readNpy, type NpyArray } from './export/npy.js';
+export { onnxForward, loadOnnxruntime, ONNXRUNTIME_INSTALL, ONNXRUNTIME_PACKAGE, type OnnxForward, type OnnxForwardOptions, type OrtModule, type OrtSession } from './export/onnx-runtime.js';
 // Inference and metrics
 export {
   segmentImage, evaluateModel, baselineEvaluation, writeOutputs, InferenceError, type Segmentation, type SegmentOptions, type TileChoice, type Model, type TileProgress,
+  gpujsForward, type Engine, type TileForward,
   type Evaluation, type EvaluateOptions, type ImageMetrics, type MetricName, type OutputOptions, type Written,
   type BaselineEntry, type BaselineEvaluation,
 } from './infer/index.js';

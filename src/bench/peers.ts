@@ -3,7 +3,7 @@
  * training step) and @tensorflow/tfjs-backend-wasm (forward only: it has no
  * Conv2DBackpropFilter kernel, so it cannot train a conv net). Both packages are optional
  * dev dependencies, loaded with a dynamic import; when absent, their items are skipped with
- * the reason. The network is the same architecture with the same weights (peer-unet.ts), and
+ * the reason. onnxruntime-node (onnx-peer.ts: the forward of `segment --engine onnx`) likewise. The network is the same architecture with the same weights (peer-unet.ts), and
  * each forward's logits are compared with unet-ts's (max |Δ|) as a check that both compute
  * the same function. PyTorch (torch-peer.ts) runs in a Python process of its own when
  * python3-torch is installed.
@@ -15,7 +15,9 @@ import { gflops, timeCalls, type Timing } from './measure.js';
 import { benchSample, type ModelMode, type ModelTarget } from './model.js';
 import { tfLoss, tfUNet, toNchw, toNhwc, type Tf } from './peer-unet.js';
 
-export type PeerName = 'tfjs-cpu' | 'tfjs-wasm' | 'torch';
+/** Every peer, in plan order. */
+export const PEERS = ['tfjs-cpu', 'tfjs-wasm', 'onnxruntime', 'torch'] as const;
+export type PeerName = (typeof PEERS)[number];
 
 export interface PeerItem {
   readonly peer: PeerName;
@@ -53,7 +55,8 @@ export const loadTf = async (wasm: boolean): Promise<{ tf: Tf } | { error: strin
   }
 };
 
-const maxAbsDiff = (a: Float32Array, b: Float32Array): number => {
+/** Max |a − b| (Infinity when the lengths differ): how far a peer's logits are from unet-ts's. */
+export const maxAbsDiff = (a: Float32Array, b: Float32Array): number => {
   if (a.length !== b.length) return Number.POSITIVE_INFINITY;
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
@@ -126,9 +129,9 @@ export const skippedPeer = (item: PeerItem, why: string): PeerRow => ({
 
 /**
  * The default peer items (tfjs cpu is ~500× slower than onnxruntime in the peer measurements of Nov 2026: the `small` forward took 27.5 s on tfjs cpu, 64 ms on onnxruntime-node): tfjs-cpu
- * forward and training step of the first target (tiny), tfjs-wasm forward of the first two
- * (tiny, small), torch forward and training step of the targets either tfjs peer runs (tiny,
- * small). With `all` (presets asked for explicitly), every target on every peer.
+ * forward and training step of the first target (tiny), tfjs-wasm and onnxruntime forward of
+ * the first two (tiny, small), torch forward and training step of the targets either tfjs peer
+ * runs (tiny, small). With `all` (presets asked for explicitly), every target on every peer.
  */
 export const peerPlan = (targets: readonly ModelTarget[], all: boolean): readonly PeerItem[] => {
   const cpuTargets = all ? targets : targets.filter((t) => t.preset === 'tiny');
@@ -139,6 +142,7 @@ export const peerPlan = (targets: readonly ModelTarget[], all: boolean): readonl
       { peer: 'tfjs-cpu', target, mode: 'train' },
     ]),
     ...wasmTargets.map((target): PeerItem => ({ peer: 'tfjs-wasm', target, mode: 'forward' })),
+    ...wasmTargets.map((target): PeerItem => ({ peer: 'onnxruntime', target, mode: 'forward' })),
     ...targets
       .filter((t) => cpuTargets.includes(t) || wasmTargets.includes(t))
       .flatMap((target): PeerItem[] => [

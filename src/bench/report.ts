@@ -80,7 +80,7 @@ const modelTable = (rows: readonly ModelRow[]): string =>
   );
 
 /**
- * The peers table: one row per peer item, in plan order (tfjs, then torch); a skipped item
+ * The peers table: one row per peer item, in plan order (tfjs, onnxruntime, then torch); a skipped item
  * says `skipped: <reason>` in the last column.
  */
 export const peerTable = (rows: readonly PeerRow[]): string =>
@@ -114,7 +114,7 @@ export const formatReport = (r: BenchReport): string => {
   if (r.ops) out.push('', `Ops (${shapes}, batch 1; first call = compile + run; median of ${r.options.reps} further calls)`, opsTable(r.ops));
   if (r.model) out.push('', `Whole model (batch 1; median of ${r.options.reps} calls after the first; train = lossAndGrads + Adam update, FLOP = 3× forward)`, modelTable(r.model));
   if (r.memory) out.push('', memoryLine(r.memory));
-  if (r.peers) out.push('', 'Peers (same architecture and weights; tfjs in this process, torch in a Python process of its own)', peerTable(r.peers));
+  if (r.peers) out.push('', 'Peers (same architecture and weights; tfjs and onnxruntime in this process, torch in a Python process of its own)', peerTable(r.peers));
   if (r.notes.length > 0) out.push('', ...r.notes.map((n) => `note: ${n}`));
   out.push('', `total ${ms(r.totalSeconds * 1000)}`);
   return out.join('\n');

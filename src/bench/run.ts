@@ -9,7 +9,8 @@ import type { Tensor } from '../tensor/tensor.js';
 import type { PresetName } from '../unet/config.js';
 import { opCases, type OpRow } from './ops.js';
 import { benchLogits, benchModel, memoryGrowth, modelTarget, type MemoryGrowth, type ModelRow, type ModelTarget, type ModelMode } from './model.js';
-import { benchPeer, loadTf, peerPlan, skippedPeer, type PeerRow } from './peers.js';
+import { benchPeer, loadTf, peerPlan, skippedPeer, type PeerName, type PeerRow } from './peers.js';
+import { benchOnnx } from './onnx-peer.js';
 import { benchTorch, findTorch, PeerError, TORCH_MISSING, TORCH_SCRIPT, torchCandidates } from './torch-peer.js';
 import { finishMachine, machineNow, ms, type BenchReport } from './report.js';
 
@@ -25,6 +26,8 @@ export interface BenchOptions {
   readonly presets: readonly PresetName[];
   /** True when the presets were asked for: peers then run at every one of them. */
   readonly presetsExplicit: boolean;
+  /** Only these peers (default: all). */
+  readonly peers?: readonly PeerName[];
   /** Timed calls after the first (≥ 3 gives a meaningful median). */
   readonly reps: number;
   /** Training steps of the memory-growth run (0: skip it). */
@@ -67,8 +70,9 @@ const runPeers = async (
   step: ReturnType<typeof item>,
   notes: string[],
 ): Promise<PeerRow[]> => {
-  const plan = peerPlan(targets, o.presetsExplicit);
-  const cpu = await loadTf(false);
+  const plan = peerPlan(targets, o.presetsExplicit).filter((p) => o.peers?.includes(p.peer) ?? true);
+  const tfjs = plan.some((p) => p.peer === 'tfjs-cpu' || p.peer === 'tfjs-wasm');
+  const cpu = tfjs ? await loadTf(false) : { error: 'not run' };
   const wasm = 'tf' in cpu ? await loadTf(true) : cpu;
   const logits = new Map<string, Tensor>();
   const timedHere = new Map<string, number>();
@@ -107,6 +111,11 @@ const runPeers = async (
       rows.push(row);
       continue;
     }
+    if (p.peer === 'onnxruntime') {
+      const [ours, ref] = [await unetMs(p.target, p.mode), await forwardLogits(p.target)];
+      rows.push(await step(`peer onnxruntime ${p.target.preset} ${p.target.tile} forward`, () => benchOnnx(p, o.reps, ours, ref)));
+      continue;
+    }
     const loaded = p.peer === 'tfjs-cpu' ? cpu : wasm;
     if (!('tf' in loaded)) {
       rows.push(skippedPeer(p, loaded.error));
@@ -120,6 +129,8 @@ const runPeers = async (
   for (const why of new Set(rows.flatMap((r) => (r.skipped === undefined ? [] : [r.skipped])))) notes.push(`peers skipped: ${why}`);
   const ran = rows.find((r) => r.peer === 'torch' && r.version !== undefined);
   if (ran && torch && !('error' in torch)) notes.push(`torch peer: ${ran.version} (${torch.python} ${TORCH_SCRIPT}), weights from the unet-ts model file`);
+  const onnx = rows.find((r) => r.peer === 'onnxruntime' && r.version !== undefined);
+  if (onnx) notes.push(`onnxruntime peer: ${onnx.version ?? ''}; the engine of segment --engine onnx (the model's ONNX graph, session created before the first call)`);
   return rows;
 };
 

@@ -18,9 +18,8 @@
  */
 import type { LoadedEntry } from '../data/dataset.js';
 import { overlapScores, pixelError, randError, segScore } from '../metrics/index.js';
-import type { Runtime } from '../runtime/runtime.js';
 import { instanceMap } from './outputs.js';
-import { segmentImage, type Model, type Segmentation, type TileChoice, type TileProgress } from './tiles.js';
+import { segmentImage, tileForward, type Engine, type Model, type Segmentation, type TileChoice, type TileProgress } from './tiles.js';
 import { InferenceError } from './inference-error.js';
 
 /** The metrics of one image (NaN where undefined, e.g. IoU with no foreground anywhere). */
@@ -115,19 +114,21 @@ export const scoreSegmentation = (
 };
 
 /**
- * Segments and scores every entry, one at a time.
+ * Segments and scores every entry, one at a time, on `engine`: a Runtime (GPU.js) or a
+ * `TileForward` made for `model` (e.g. `onnxForward(model)`), as `segmentImage` takes.
  *
  * @example
  * declare const entry: LoadedEntry;
  * const r = await evaluateModel(rt, model, [entry], { tta: true });
  * r.images[0]!.pixelError;
  */
-export const evaluateModel = async (rt: Runtime, model: Model, entries: Iterable<LoadedEntry>, opts: EvaluateOptions = {}): Promise<Evaluation> => {
+export const evaluateModel = async (engine: Engine, model: Model, entries: Iterable<LoadedEntry>, opts: EvaluateOptions = {}): Promise<Evaluation> => {
+  const forward = tileForward(engine, model);
   const images: ImageMetrics[] = [];
   let index = 0;
   for (const entry of entries) {
     const i = index++;
-    const seg = await segmentImage(rt, model, entry.image, {
+    const seg = await segmentImage(forward, model, entry.image, {
       ...(opts.tile !== undefined ? { tile: opts.tile } : {}),
       tta: opts.tta ?? false,
       keep: model.config.classes === 2 ? 'foreground' : 'all',

@@ -10,8 +10,8 @@
 export { InferenceError } from './inference-error.js';
 export { autoTile, tileCount, tileOrigins, tilePlan, tilingCost, type TilePlan } from './plan.js';
 export { DIHEDRAL, IDENTITY, frameSize, sourceTables, transformImage, type Dihedral } from './dihedral.js';
-export { predictStrips, readTile, segmentImage } from './tiles.js';
-export type { Model, SegmentOptions, Segmentation, Strip, TileChoice, TileProgress } from './tiles.js';
+export { gpujsForward, predictStrips, readTile, segmentImage, tileForward } from './tiles.js';
+export type { Engine, Model, SegmentOptions, Segmentation, Strip, TileChoice, TileForward, TileProgress } from './tiles.js';
 export { MAX_ID16, displayGrey, instanceMap, overlayRaster, probabilityImage, writeOutputs } from './outputs.js';
 export type { OutputOptions, Written } from './outputs.js';
 export { evaluateModel, meanMetrics, metricNames, scoreSegmentation } from './evaluate.js';

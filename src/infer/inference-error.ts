@@ -14,8 +14,8 @@
 export class InferenceError extends Error {
   readonly _tag = 'InferenceError' as const;
 
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = 'InferenceError';
   }
 }

@@ -8,6 +8,11 @@
  * … c b | a b c …), the same extrapolation training tiles use. No mirror-padded copy of
  * the image is made: each tile is gathered through the index tables.
  *
+ * What runs the network on a tile is a `TileForward`: unet-ts's own GPU.js kernels on a
+ * Runtime (`gpujsForward`, what `segmentImage` makes of a Runtime) or another engine, such as
+ * onnxruntime (`onnxForward`, ../export/onnx-runtime.ts). The tiling, mirroring, softmax and
+ * stitching around it are the same for every engine.
+ *
  * Tiles run row by row; each finished row of tiles is handed on as a strip of softmax
  * probabilities (stride rows × image width), so what is held besides the image and the
  * result is one strip and one tile. `segmentImage` keeps only what the caller asks for:
@@ -21,6 +26,13 @@
  * import { segmentImage } from './tiles.js';
  * const rt = await createRuntime({ backend: 'webasm' });
  * const { labels, foreground } = await segmentImage(rt, await loadCheckpoint('m.safetensors'), img, { tta: true });
+ *
+ * @example
+ * // onnxruntime instead of GPU.js: one session for the model, reused for every tile of every image
+ * import { onnxForward, segmentImage } from 'unet-ts';
+ * const onnx = await onnxForward(model);
+ * const seg = await segmentImage(onnx, model, img);
+ * await onnx.dispose();
  */
 import * as E from 'fp-ts/lib/Either.js';
 import { inferenceCtx } from '../autodiff/tape.js';
@@ -54,6 +66,46 @@ export interface Strip {
   readonly width: number;
   readonly probs: readonly Float32Array[];
 }
+
+/**
+ * What runs the network on one input tile, for the tiling of `segmentImage`. An engine
+ * implements it once per model (an onnxruntime session is created once and reused); the
+ * tiling loop calls `forwardTile` for every tile and never asks which engine it is.
+ */
+export interface TileForward {
+  /** The engine as messages name it: the GPU.js backend ('webasm', 'cpu', …) or 'onnxruntime'. */
+  readonly engine: string;
+  /** The model it runs: its config decides the tiling. */
+  readonly model: Model;
+  /** Logits [classes, o, o] of one input tile [inChannels, n, n] (n a valid size, o = n − 2·context). */
+  readonly forwardTile: (input: Float32Array, n: number) => Promise<Float32Array>;
+}
+
+/**
+ * The GPU.js engine (the default): unet-ts's own network on a Runtime, no tape.
+ *
+ * @example
+ * const forward = gpujsForward(rt, model);
+ * forward.engine; // rt.backend, e.g. 'webasm'
+ */
+export const gpujsForward = (rt: Runtime, model: Model): TileForward => ({
+  engine: rt.backend,
+  model,
+  forwardTile: async (input, n) => (await predictLogits(inferenceCtx(rt), model.config, model.params, { shape: [1, model.config.inChannels, n, n], data: input })).data,
+});
+
+/** A Runtime (the GPU.js engine on it) or any other engine's `TileForward`. */
+export type Engine = Runtime | TileForward;
+
+/**
+ * The tile forward of an engine: itself, or the GPU.js one on a Runtime. A TileForward made
+ * for another model (other weights) is an InferenceError.
+ */
+export const tileForward = (engine: Engine, model: Model): TileForward => {
+  if (!('forwardTile' in engine)) return gpujsForward(engine, model);
+  if (engine.model.params !== model.params) throw new InferenceError(`segmentImage: the ${engine.engine} engine was made for another model; make it from the model being run`);
+  return engine;
+};
 
 /**
  * The n × n input tile with top-left corner (y0, x0) of image `img` seen through transform
@@ -102,18 +154,17 @@ const softmaxInto = (logits: Float32Array, k: number, o: number, h: number, w: n
  * import { IDENTITY } from './dihedral.js';
  * import type { TilePlan } from './plan.js';
  * declare const plan: TilePlan;
- * await predictStrips(rt, model, img, plan, IDENTITY, (s) => console.log(s.y, s.height));
+ * await predictStrips(gpujsForward(rt, model), img, plan, IDENTITY, (s) => console.log(s.y, s.height));
  */
 export const predictStrips = async (
-  rt: Runtime,
-  model: Model,
+  forward: TileForward,
   img: Image,
   plan: TilePlan,
   g: Dihedral,
   onStrip: (s: Strip) => void,
   onTile: () => void = () => {},
 ): Promise<void> => {
-  const { classes: k, inChannels } = model.config;
+  const k = forward.model.config.classes;
   const f = frameSize(g, img.height, img.width);
   const { tile: n, output: o, context, stride } = plan;
   for (const y of tileOrigins(f.height, stride)) {
@@ -121,8 +172,8 @@ export const predictStrips = async (
     const probs = Array.from({ length: k }, () => new Float32Array(h * f.width));
     for (const x of tileOrigins(f.width, stride)) {
       const input = readTile(img, g, y - context, x - context, n);
-      const logits = await predictLogits(inferenceCtx(rt), model.config, model.params, { shape: [1, inChannels, n, n], data: input });
-      softmaxInto(logits.data, k, o, h, Math.min(stride, f.width - x), probs, f.width, x);
+      const logits = await forward.forwardTile(input, n);
+      softmaxInto(logits, k, o, h, Math.min(stride, f.width - x), probs, f.width, x);
       onTile();
     }
     onStrip({ y, height: h, width: f.width, probs });
@@ -204,7 +255,9 @@ const checkImage = (img: Image): void => {
 
 /**
  * Segments an image of any size by overlap-tile inference (see the module comment), with
- * the tile picked per image (`tile: 'auto'`, the default) or the one given. Throws an InferenceError for an image that is not well formed (size, data length, a
+ * the tile picked per image (`tile: 'auto'`, the default) or the one given. `engine` runs the
+ * network: a Runtime (GPU.js, the default engine) or a `TileForward` made for `model` (e.g.
+ * `onnxForward(model)`). Throws an InferenceError for an image that is not well formed (size, data length, a
  * NaN or ±Infinity pixel: named with its coordinate), an invalid tile size (naming the
  * nearest valid ones) or an image whose channel count differs from the model's.
  *
@@ -213,7 +266,8 @@ const checkImage = (img: Image): void => {
  * seg.labels; // Uint8Array, img.width × img.height
  * seg.tile; // the tile 'auto' picked for this image's size
  */
-export const segmentImage = async (rt: Runtime, model: Model, img: Image, opts: SegmentOptions = {}): Promise<Segmentation> => {
+export const segmentImage = async (engine: Engine, model: Model, img: Image, opts: SegmentOptions = {}): Promise<Segmentation> => {
+  const forward = tileForward(engine, model);
   checkImage(img);
   const cfg = model.config;
   if (img.channels !== cfg.inChannels) {
@@ -246,7 +300,7 @@ export const segmentImage = async (rt: Runtime, model: Model, img: Image, opts: 
         }
       }
     };
-    await predictStrips(rt, model, img, plan.right, g, onStrip, () => {
+    await predictStrips(forward, img, plan.right, g, onStrip, () => {
       done++;
       opts.onTile?.({ done, total });
     });

@@ -14,7 +14,10 @@ import { bench, benchOptions } from '../../src/cli/commands/bench.js';
 import { UsageError } from '../../src/cli/args.js';
 import { modelForwardFlop, modelTrainFlop } from '../../src/bench/flops.js';
 import { median, kernelClock } from '../../src/bench/measure.js';
-import { formatReport, type BenchReport } from '../../src/bench/report.js';
+import { formatReport, peerTable, type BenchReport } from '../../src/bench/report.js';
+import { benchOnnx } from '../../src/bench/onnx-peer.js';
+import { benchLogits, modelTarget } from '../../src/bench/model.js';
+import { peerPlan } from '../../src/bench/peers.js';
 import { runBench } from '../../src/bench/run.js';
 import { createRuntime } from '../../src/runtime/runtime.js';
 import { rules } from '../../src/layers/rules.js';
@@ -142,11 +145,14 @@ describe('bench flags', () => {
     expect(q.options).toMatchObject({ quick: true, only: 'ops', backend: 'cpu', presets: ['tiny'], steps: 12 });
     expect(q.json).toBe('x.json');
     expect(benchOptions(['--presets', 'small,tiny,small']).options).toMatchObject({ presets: ['small', 'tiny'], presetsExplicit: true });
+    expect(benchOptions(['--peers', 'onnxruntime,torch']).options.peers).toEqual(['onnxruntime', 'torch']);
+    expect(d.peers).toBeUndefined();
   });
 
   it('rejects bad values with a usage error', () => {
     expect(() => benchOptions(['--only', 'everything'])).toThrow(UsageError);
     expect(() => benchOptions(['--presets', 'huge'])).toThrow(UsageError);
+    expect(() => benchOptions(['--peers', 'onnx'])).toThrow("bench: --peers: unknown peer 'onnx' (expected tfjs-cpu, tfjs-wasm, onnxruntime, torch)");
     expect(() => benchOptions(['--reps', '0'])).toThrow(UsageError);
     expect(() => benchOptions(['--steps', '-1'])).toThrow(UsageError);
     expect(() => benchOptions(['--fast'])).toThrow(UsageError);
@@ -241,16 +247,16 @@ describe('bench --quick on cpu', () => {
     expect(m.kernelsEnd).toBe(m.kernelsEarly);
     expect(m.gpuEarlyMiB).toBeNull(); // cpu is not a resident backend
 
-    // Peers run when @tensorflow/tfjs is installed, and are skipped with a reason otherwise.
+    // Peers run when @tensorflow/tfjs (onnxruntime-node) is installed, and are skipped with a reason otherwise.
     const peers = report.peers!;
-    expect(peers.map((p) => `${p.peer} ${p.mode}`)).toEqual(['tfjs-cpu forward', 'tfjs-cpu train', 'tfjs-wasm forward', 'torch forward', 'torch train']);
+    expect(peers.map((p) => `${p.peer} ${p.mode}`)).toEqual(['tfjs-cpu forward', 'tfjs-cpu train', 'tfjs-wasm forward', 'onnxruntime forward', 'torch forward', 'torch train']);
     for (const p of peers.filter((r) => r.peer === 'torch')) {
       expect(p.timing).toBeNull();
       expect(p.skipped).toMatch(/^python3-torch not installed \(no 'import torch' in \/nonexistent\/python3;/);
     }
     for (const p of peers.filter((r) => r.peer !== 'torch')) {
       if (p.timing === null) {
-        expect(p.skipped).toMatch(/tensorflow/);
+        expect(p.skipped).toMatch(p.peer === 'onnxruntime' ? /onnxruntime-node/ : /tensorflow/);
         continue;
       }
       timing(p.timing, 3, `${p.peer} ${p.mode}`);
@@ -266,6 +272,28 @@ describe('bench --quick on cpu', () => {
     for (const s of ['unet-ts bench', 'machine:', 'backend: cpu', 'conv 3×3 dx', 'memory growth', 'Peers']) expect(text).toContain(s);
     expect(text).toMatch(/^torch +tiny +forward +– .*skipped: python3-torch not installed/m);
     expect(text).toContain('note: peers skipped: python3-torch not installed');
+  });
+});
+
+describe('bench: the onnxruntime peer (the engine of segment --engine onnx)', () => {
+  it('is planned for tiny and small (forward), and times a forward with the logits of unet-ts', async () => {
+    const targets = (['tiny', 'small', 'paper'] as const).map((p) => modelTarget(p, false));
+    const onnx = peerPlan(targets, false).filter((p) => p.peer === 'onnxruntime');
+    expect(onnx.map((p) => `${p.target.preset} ${p.target.tile} ${p.mode}`)).toEqual(['tiny 252 forward', 'small 572 forward']);
+    // the quick tiny network (depth 2, base 4): milliseconds
+    const t = modelTarget('tiny', true);
+    const rt = await createRuntime({ backend: 'cpu' });
+    try {
+      const row = await benchOnnx({ peer: 'onnxruntime', target: t, mode: 'forward' }, 2, 5, await benchLogits(rt, t), 1);
+      expect(row).toMatchObject({ peer: 'onnxruntime', preset: 'tiny', mode: 'forward', tile: t.tile, unetMs: 5 });
+      expect(row.version).toMatch(/^onnxruntime-node 1\.\d+\.\d+, 1 thread, CPU$/);
+      timing(row.timing!, 2, 'onnxruntime forward');
+      expect(row.ratio).toBe(row.timing!.medianMs / 5);
+      expect(row.maxAbsDiff).toBeLessThan(1e-4);
+      expect(peerTable([row])).toMatch(/^onnxruntime +tiny +forward +\d/m);
+    } finally {
+      await rt.dispose();
+    }
   });
 });
 

@@ -160,7 +160,7 @@ describe('torch peer: rows and report', () => {
     expect(rows[3]).toMatch(/^torch +tiny +forward +900\.0 ms +50\.0 ms +2\.00 +200\.0 ms +0\.25× +1\.5e-6$/);
     expect(rows[4]).toMatch(/^torch +small +train +– +skipped: python3-torch not installed$/);
     const report = { schema: 'unet-ts-bench/1', date: 'd', machine: { cpu: 'c', cores: 2, memoryGiB: 1, node: 'v20', platform: 'linux', loadStart: [0, 0, 0], loadEnd: [0, 0, 0] }, backend: 'cpu', fallbacks: {}, options: { quick: true, only: 'peers', presets: ['tiny'], reps: 3, steps: 0 }, ops: null, model: null, memory: null, peers: [], notes: [], totalSeconds: 1 } satisfies BenchReport;
-    expect(formatReport(report)).toContain('Peers (same architecture and weights; tfjs in this process, torch in a Python process of its own)');
+    expect(formatReport(report)).toContain('Peers (same architecture and weights; tfjs and onnxruntime in this process, torch in a Python process of its own)');
     expect(median(timing.samplesMs)).toBe(410);
   });
 });

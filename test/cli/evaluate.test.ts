@@ -126,6 +126,18 @@ describe('unet-ts evaluate', () => {
     expect(r.out.find((l) => l.startsWith('oracle fg components '))).toBe(tableRow('oracle fg components', ['pixelError', 'iou', 'dice', 'randError', 'vInfo', 'seg'], oracle));
   });
 
+  it('--engine onnx: the table and JSON numbers of the gpujs engine; an unknown engine is a usage error', async () => {
+    const base = ['--model', modelFile, '--images', sub('images'), '--labels', sub('labels')];
+    const [a, b] = [sub('engine-gpujs.json'), sub('engine-onnx.json')];
+    const gpujs = await run([...base, '--backend', 'cpu', '--json', a]);
+    const onnx = await run([...base, '--engine', 'onnx', '--json', b]);
+    expect(onnx.out[0]).toMatch(/model\.safetensors: 2 images, tile auto \(per image, at most 64\), onnxruntime$/);
+    expect(onnx.out.slice(1, -1)).toEqual(gpujs.out.slice(1, -1)); // all but the header and the "wrote FILE" line
+    const [ra, rb] = [JSON.parse(fs.readFileSync(a, 'utf8')), JSON.parse(fs.readFileSync(b, 'utf8'))];
+    expect(rb.images).toEqual(ra.images);
+    await expectRejection(run([...base, '--engine', 'ort']), UsageError, 'evaluate: --engine ort: unknown engine; expected gpujs or onnx');
+  });
+
   it('--names and --val-fraction score only the held-out images, as train splits them', async () => {
     const base = ['--model', modelFile, '--images', sub('images'), '--labels', sub('labels'), '--backend', 'cpu'];
     const named = await run([...base, '--names', 'b']);

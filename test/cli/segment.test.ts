@@ -11,7 +11,8 @@ import { instanceMap } from '../../src/infer/outputs.js';
 import { segmentImage } from '../../src/infer/tiles.js';
 import { saveCheckpoint } from '../../src/train/checkpoint.js';
 import { disposeRuntimes, runtimeFor } from '../helpers/backends.js';
-import { tiffBytes, type TiffPage } from '../data/helpers.js';
+import { hasSharedData, SHARED_DATA, tiffBytes, type TiffPage } from '../data/helpers.js';
+import { bundledModel } from '../../src/unet/bundled.js';
 import { randomModel } from '../infer/helpers.js';
 import { expectRejection } from '../helpers/errors.js';
 
@@ -147,5 +148,47 @@ describe('unet-ts segment', () => {
       const e = await run(['--model', modelFile, '--out', path.join(dir, 'never'), ...flags, grey]).catch((x: Error) => x);
       expect(e, flags.join(' ')).toBeInstanceOf(UsageError);
     }
+  });
+});
+
+/** The label PNGs of two segment runs are identical and their probability PNGs within 1 of 65535 (p within 1e-4, before rounding). */
+const expectSamePngs = (a: string, b: string, stem: string, classes: number): void => {
+  expect(Array.from(readPng(path.join(b, `${stem}_labels.png`)).image.data)).toEqual(Array.from(readPng(path.join(a, `${stem}_labels.png`)).image.data));
+  for (let k = 0; k < classes; k++) {
+    const [pa, pb] = [readPng(path.join(a, `${stem}_prob${k}.png`)).image.data, readPng(path.join(b, `${stem}_prob${k}.png`)).image.data];
+    expect(pa.every((v, i) => Math.abs(v - pb[i]!) <= 1), `${stem}_prob${k}.png`).toBe(true);
+  }
+};
+
+describe('unet-ts segment --engine onnx', () => {
+  it('writes the PNGs of --engine gpujs (tiny random model, synthetic image, 4 tiles)', async () => {
+    const [a, b] = [path.join(dir, 'engine-gpujs'), path.join(dir, 'engine-onnx')];
+    expect((await run(['--model', modelFile, '--out', a, '--backend', 'cpu', grey])).code).toBe(0);
+    const r = await run(['--model', modelFile, '--out', b, '--engine', 'onnx', grey]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/cells\.png: 45×38, 4 tiles of 64 \(4 per pass\) in [\d.]+ s on onnxruntime → 4 files in/);
+    expectSamePngs(a, b, 'cells', 2);
+  });
+
+  it.skipIf(!hasSharedData)(`writes the PNGs of --engine gpujs on a real image (dsb2018-small, ${SHARED_DATA}/dsb2018)`, async () => {
+    const file = path.join(SHARED_DATA, 'dsb2018/images/06c779330d6d.png');
+    const [a, b] = [path.join(dir, 'real-gpujs'), path.join(dir, 'real-onnx')];
+    const model = bundledModel('dsb2018-small');
+    expect((await run(['--model', model, '--out', a, '--backend', 'webasm', file])).code).toBe(0);
+    const r = await run(['--model', model, '--out', b, '--engine', 'onnx', file]);
+    expect(r.out).toMatch(/06c779330d6d\.png: 360×360, 1 tiles of \d+ \(1 per pass\) in [\d.]+ s on onnxruntime/);
+    expectSamePngs(a, b, '06c779330d6d', 2);
+  });
+  if (!hasSharedData) console.warn(`Skipping the real-image --engine onnx test: ${SHARED_DATA} is absent.`);
+
+  it('bad usage: an unknown engine, --backend with onnx; a bad --tile gives the message of the gpujs engine', async () => {
+    const base = ['--model', modelFile, '--out', path.join(dir, 'engine-usage')];
+    await expectRejection(run([...base, '--engine', 'tfjs', grey]), UsageError, 'segment: --engine tfjs: unknown engine; expected gpujs or onnx');
+    await expectRejection(
+      run([...base, '--engine', 'onnx', '--backend', 'cpu', grey]),
+      UsageError,
+      'segment: --backend cpu chooses a GPU.js backend; it does not apply to --engine onnx (onnxruntime runs on the CPU)',
+    );
+    await expectRejection(run([...base, '--engine', 'onnx', '--tile', '62', grey]), UsageError, /^segment: --tile 62: .*nearest valid sizes: 60 or 64$/);
   });
 });

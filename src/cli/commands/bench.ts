@@ -5,10 +5,11 @@ import type { Command } from '../command.js';
 import { isPresetName, type PresetName } from '../../unet/config.js';
 import { formatReport } from '../../bench/report.js';
 import { runBench, type BenchOptions, type Section } from '../../bench/run.js';
+import { PEERS, type PeerName } from '../../bench/peers.js';
 import { TORCH_THREADS } from '../../bench/torch-peer.js';
 
 const usage = `Usage: unet-ts bench [--json FILE] [--backend NAME] [--quick] [--only ops|model|peers]
-                     [--presets tiny,small,paper] [--reps N] [--steps N]
+                     [--presets tiny,small,paper] [--peers LIST] [--reps N] [--steps N]
 
 Benchmarks, on one backend (batch 1, float32):
   ops    3×3 conv forward, input gradient (dx) and weight gradient (dw) at the paper's
@@ -23,6 +24,9 @@ Benchmarks, on one backend (batch 1, float32):
          and weights, as a ratio to unet-ts. By default tfjs-cpu runs tiny only and wasm
          tiny and small (tfjs-cpu needs minutes per paper forward); --presets runs them at
          every preset given. Skipped with a message when the packages are not installed.
+         onnxruntime-node (forward only, 2 threads, tiny and small; every preset with
+         --presets): the engine of segment --engine onnx, one tile through the model's
+         ONNX graph; skipped with the install command when the package is missing.
          PyTorch (forward and training step, ${TORCH_THREADS} threads, tiny and small; every preset
          with --presets), when a Python with 'import torch' is found (UNET_TORCH_PYTHON, else
          python3, else /usr/bin/python3; Debian: apt-get install python3-torch): the same
@@ -38,6 +42,7 @@ Flags:
   --only SECTION  ops, model or peers
   --presets LIST  comma-separated presets for model and peers (default tiny,small,paper;
                   with --quick: tiny)
+  --peers LIST    comma-separated peers to run (default all: ${PEERS.join(',')})
   --reps N        timed calls after the first, median reported (default 3, at least 1)
   --steps N       training steps of the memory-growth run (default 200; --quick 12; 0 skips)
 
@@ -50,7 +55,7 @@ const isSection = (s: string): s is Section => (SECTIONS as readonly string[]).i
 /** Parses the flags into bench options and the JSON path. */
 export const benchOptions = (argv: readonly string[]): { readonly options: BenchOptions; readonly json: string | undefined } => {
   const s = { type: 'string' } as const;
-  const { values: v } = parse('bench', argv, { json: s, backend: s, quick: { type: 'boolean' }, only: s, presets: s, reps: s, steps: s });
+  const { values: v } = parse('bench', argv, { json: s, backend: s, quick: { type: 'boolean' }, only: s, presets: s, peers: s, reps: s, steps: s });
   const quick = v['quick'] === true;
   const only = str(v['only']);
   if (only !== undefined && !isSection(only)) throw new UsageError(`bench: --only ${only}: expected one of ${SECTIONS.join(', ')}`);
@@ -61,6 +66,10 @@ export const benchOptions = (argv: readonly string[]): { readonly options: Bench
     if (!presets.includes(p)) presets.push(p);
   }
   if (presets.length === 0) throw new UsageError('bench: --presets: no preset given');
+  const peerList = str(v['peers']);
+  const peers = peerList?.split(',').map((x) => x.trim()).filter((x) => x !== '');
+  for (const p of peers ?? []) if (!(PEERS as readonly string[]).includes(p)) throw new UsageError(`bench: --peers: unknown peer '${p}' (expected ${PEERS.join(', ')})`);
+  if (peers?.length === 0) throw new UsageError('bench: --peers: no peer given');
   const reps = intIn('bench', 'reps', v['reps'], { min: 1, max: 1000 }, 3);
   const steps = intIn('bench', 'steps', v['steps'], { min: 0, max: 100_000 }, quick ? 12 : 200);
   const backend = backendFlag('bench', v['backend']);
@@ -73,6 +82,7 @@ export const benchOptions = (argv: readonly string[]): { readonly options: Bench
       reps,
       steps,
       ...(only === undefined ? {} : { only }),
+      ...(peers === undefined ? {} : { peers: peers as PeerName[] }),
       ...(backend === undefined ? {} : { backend }),
     },
     json: json === undefined ? undefined : outFileFlag('bench', json, 'json'),

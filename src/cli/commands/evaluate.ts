@@ -11,11 +11,12 @@ import { checkChannels, loadModel } from '../../infer/files.js';
 import { writeOutputs } from '../../infer/outputs.js';
 import { progressReporter } from '../progress-bar.js';
 import { baselineLines, reportJson, tableHeader, tableRow } from '../../infer/report.js';
-import { createRuntime } from '../../runtime/runtime.js';
+import { ENGINE_USAGE, engineFlag, openEngine } from '../engine.js';
 
 const usage = `Usage: unet-ts evaluate --model FILE --images DIR --labels DIR [--instances] [--tta] [--tile N]
                          [--names A,B,... | --val-fraction F [--seed N]]
-                         [--json FILE] [--out DIR] [--grey] [--backend webgpu|headlessgl|webasm|cpu|auto]
+                         [--json FILE] [--out DIR] [--grey] [--engine gpujs|onnx]
+                         [--backend webgpu|headlessgl|webasm|cpu|auto]
 
 Segments every image of DIR (paired with the label file of the same stem, read as in training:
 binary masks with 0 = background/membrane and the high value = class 1, e.g. ISBI 2012's
@@ -36,6 +37,7 @@ beats the constant on pixel error.
                 least work up to the model's own; the result does not depend on the tile)
   --json FILE   also write the numbers as JSON (the baselines' under "baselines")
   --out DIR     also write the label and overlay PNGs (prediction yellow, ground truth magenta)
+${ENGINE_USAGE}
 ${IMAGE_FILE_USAGE}`;
 
 /** The images to score: all, the named stems, or the validation split of `train --val-fraction`. */
@@ -67,6 +69,7 @@ export const evaluate: Command = {
       out: { type: 'string' },
       grey: { type: 'boolean' },
       backend: { type: 'string' },
+      engine: { type: 'string' },
       names: { type: 'string' },
       'val-fraction': { type: 'string' },
       seed: { type: 'string' },
@@ -81,6 +84,7 @@ export const evaluate: Command = {
     const jsonFile = json === undefined ? undefined : outFileFlag('evaluate', json, 'json');
     const out = str(values['out']);
     const backend = backendFlag('evaluate', values['backend']);
+    const engineName = engineFlag('evaluate', values['engine'], backend);
     const seed = intIn('evaluate', 'seed', values['seed'], SEED_RANGE, 0);
     const files = imageFileFlags('evaluate', values);
     if (values['val-fraction'] !== undefined) numIn('evaluate', 'val-fraction', values['val-fraction'], { above: 0, below: 1 });
@@ -117,14 +121,14 @@ export const evaluate: Command = {
     const drawnObjects = (labelPath: string): BaselineEntry['objects'] =>
       labelsFromImage({ kind: 'instances', separateTouching: false, file: labelPath })(readImageFile(labelPath, { ...files, paletteIndex: true }).image).instances;
     const names = metricNames(instances);
-    const rt = await createRuntime(backend !== undefined ? { backend } : {});
+    const engine = await openEngine(engineName, backend, model);
     const bar = progressReporter(process.stderr);
     const n = ds.entries.length;
-    console.log(`${modelFile}: ${n} images, tile ${tile === 'auto' ? `auto (per image, at most ${model.config.tile})` : tile}${tta ? ', 8-fold test-time augmentation' : ''}, ${rt.backend}`);
+    console.log(`${modelFile}: ${n} images, tile ${tile === 'auto' ? `auto (per image, at most ${model.config.tile})` : tile}${tta ? ', 8-fold test-time augmentation' : ''}, ${engine.forward.engine}`);
     console.log(tableHeader(names));
     let started = -1;
     try {
-      const ev = await evaluateModel(rt, model, entries(), {
+      const ev = await evaluateModel(engine.forward, model, entries(), {
         tile,
         tta,
         instances,
@@ -150,7 +154,7 @@ export const evaluate: Command = {
         console.log(`wrote ${jsonFile}`);
       }
     } finally {
-      await rt.dispose();
+      await engine.close();
     }
     return 0;
   },

@@ -7,10 +7,10 @@ import { checkChannels, imageInputs, loadModel, stemOf } from '../../infer/files
 import { writeOutputs } from '../../infer/outputs.js';
 import { progressReporter } from '../progress-bar.js';
 import { segmentImage } from '../../infer/tiles.js';
-import { createRuntime } from '../../runtime/runtime.js';
+import { ENGINE_USAGE, engineFlag, openEngine } from '../engine.js';
 
 const usage = `Usage: unet-ts segment --model FILE --out DIR [--tile N] [--tta] [--instances] [--grey]
-                        [--backend webgpu|headlessgl|webasm|cpu|auto] INPUT...
+                        [--engine gpujs|onnx] [--backend webgpu|headlessgl|webasm|cpu|auto] INPUT...
 
 Segments each INPUT (PNG or TIFF files, or folders of them) by overlap-tile inference: output
 tiles on the network's 2^depth grid, the border context mirrored (paper Fig. 2), so any image
@@ -29,6 +29,7 @@ size works and the result equals one run over the whole image. Images are normal
                 fewest tiles. The result does not depend on the tile, only time and memory do.
   --tta         average over the 8 flips/rotations of the image (8× slower)
   --grey        convert RGB images to grey (for one-channel models)
+${ENGINE_USAGE}
 ${IMAGE_FILE_USAGE}
 Progress goes to stderr, one line per image to stdout.`;
 
@@ -50,6 +51,7 @@ export const segment: Command = {
         instances: { type: 'boolean' },
         grey: { type: 'boolean' },
         backend: { type: 'string' },
+        engine: { type: 'string' },
         ...IMAGE_FILE_OPTIONS,
       },
       true,
@@ -59,13 +61,14 @@ export const segment: Command = {
     const outFlag = required('segment', 'out', values['out']);
     if (positionals.length === 0) throw new UsageError(`segment: no input images; give image files or folders after the flags (see 'unet-ts segment --help')`);
     const backend = backendFlag('segment', values['backend']);
+    const engineName = engineFlag('segment', values['engine'], backend);
     const fileOpts = imageFileFlags('segment', values);
     const model = await loadModel(modelFile);
     const files = imageInputs(positionals);
     // --tile forces a size (checked against the model and the images); absent: 'auto' per image
     const tile = inferenceTileFlag('segment', values['tile'], model.config, () => files.map((file) => ({ file, ...sizeOf(readImageFile(file, fileOpts).image) })));
     const outDir = outDirFlag('segment', outFlag);
-    const rt = await createRuntime(backend !== undefined ? { backend } : {});
+    const engine = await openEngine(engineName, backend, model);
     const bar = progressReporter(process.stderr);
     const tta = values['tta'] === true;
     try {
@@ -74,17 +77,17 @@ export const segment: Command = {
         checkChannels(model.config, img, file);
         bar.start(`image ${i + 1}/${files.length} ${path.basename(file)}`);
         const t0 = performance.now();
-        const seg = await segmentImage(rt, model, img, { tile, tta, keep: 'all', onTile: (p) => bar.update(p) });
+        const seg = await segmentImage(engine.forward, model, img, { tile, tta, keep: 'all', onTile: (p) => bar.update(p) });
         bar.finish();
         const written = writeOutputs(outDir, stemOf(file), img, seg, { instances: values['instances'] === true });
         const objects = written.instances === undefined ? '' : `, ${written.instances} objects`;
         console.log(
-          `${file}: ${img.width}×${img.height}, ${seg.tiles} tiles of ${seg.tile} (${seg.tiles / (tta ? 8 : 1)} per pass${tta ? ', 8 passes' : ''}) in ${((performance.now() - t0) / 1000).toFixed(1)} s on ${rt.backend}${objects} → ${written.files.length} files in ${outDir}`,
+          `${file}: ${img.width}×${img.height}, ${seg.tiles} tiles of ${seg.tile} (${seg.tiles / (tta ? 8 : 1)} per pass${tta ? ', 8 passes' : ''}) in ${((performance.now() - t0) / 1000).toFixed(1)} s on ${engine.forward.engine}${objects} → ${written.files.length} files in ${outDir}`,
         );
         if ((written.instances ?? 0) > 65535) console.error(`unet-ts: warning: ${file}: ${written.instances} objects exceed 16 bits; ids in ${stemOf(file)}_instances.png wrap around`);
       }
     } finally {
-      await rt.dispose();
+      await engine.close();
     }
     return 0;
   },
