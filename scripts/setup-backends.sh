@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
-# Installs the system packages unet-ts's optional WebGPU backend needs on Debian/Ubuntu.
+# Installs the system packages unet-ts's optional WebGPU backend and its browser tests need on
+# Debian/Ubuntu.
 #
+#   browser tests (test/browser/): Debian's `chromium`, driven headless by playwright-core (no
+#           browser download); WebGL2 and WebGPU there run on SwiftShader (software). Without a
+#           chromium binary those tests skip, saying so.
 #   webgpu: the `webgpu` npm package (Dawn for Node, 0.6.x, an optionalDependency) needs a
 #           Vulkan driver. Without a GPU, Chromium's SwiftShader software Vulkan driver works
 #           (Debian 12's lavapipe is too old): chromium + the Vulkan loader libvulkan1. The

@@ -17,6 +17,10 @@
  * import { bundledModel, decodeImage } from 'unet-ts';
  * const img = decodeImage(bytes, { name: 'upload.tif' }); // PNG or TIFF, told by the signature
  * const seg = await segmentImage(rt, await loadCheckpoint(bundledModel('isbi2012-small')), img);
+ *
+ * @example
+ * // In a browser, a bundler resolves 'unet-ts' to src/browser.ts (package.json "browser" condition):
+ * const m = await loadModelUrl('models/isbi2012-small.safetensors'); // or decodeModel(bytes)
  */
 // Tensors and shapes
 export { tensor, fromArray, zeros, fill, randomNormal, size, at, type Tensor, type Shape } from './tensor/tensor.js';
@@ -36,7 +40,7 @@ export {
   type DeviceArray,
   type Stored,
 } from './tensor/device-tensor.js';
-export { BACKENDS, BackendError, type BackendName } from './runtime/backend.js';
+export { BACKENDS, BROWSER_BACKENDS, BackendError, type BackendName } from './runtime/backend.js';
 // Autodiff
 export { apply, backward, leaf, valueAndGrad, trainingCtx, inferenceCtx, type Ctx, type Var, type Tape, type Entry, type EntryOf } from './autodiff/tape.js';
 export { conv2d, relu, maxPool2, upConv2, centerCrop, concat, dropout, softmaxCrossEntropy, softDice, add } from './autodiff/ops.js';
@@ -51,6 +55,8 @@ export { unet, type Layers } from './unet/architecture.js';
 export { unetForward, predictLogits, paramVars, type ForwardOptions, type ParamVars } from './unet/model.js';
 export { saveCheckpoint, loadCheckpoint, type Checkpoint } from './train/checkpoint.js';
 export { bundledModel, BUNDLED_MODELS, type BundledModelName } from './unet/bundled.js';
+// Models as bytes or from a URL (an upload, a browser's fetch; what the browser build loads with)
+export { decodeModel, encodeModel, loadModelUrl, type FetchLike, type ModelData } from './unet/model-file.js';
 // Training
 export { train, TrainingError, type TrainOptions, type TrainResult, type StepInfo, type Validation } from './train/trainer.js';
 export { lossAndGrads, type LossKind, type StepResult } from './train/step.js';

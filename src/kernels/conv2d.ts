@@ -33,7 +33,7 @@
  */
 import { unsafeTensor, type Shape, type Tensor } from '../tensor/tensor.js';
 import { readTensor, tensorOf, type AnyTensor, type Stored } from '../tensor/device-tensor.js';
-import { arg1d, arg3d, type KernelSpec, type Runtime } from '../runtime/runtime.js';
+import { arg1d, arg3d, type KernelSpec, type Runtime } from '../runtime/core.js';
 import type { KernelSource, KernelThis } from '../runtime/gpujs.js';
 import { asArg } from './pointwise.js';
 import { fromQuads, lanes, padPlanesOf, padVector, stack, stackLast, unquads } from './layout.js';

@@ -29,7 +29,7 @@
  * `_shapeOutput`); these layers need no change for that.
  */
 import { isDeviceArray, isDeviceTensor, storedOf, tensorOf, type AnyTensor, type Stored } from '../tensor/device-tensor.js';
-import { arg3d, type KernelSpec, type Runtime } from '../runtime/runtime.js';
+import { arg3d, type KernelSpec, type Runtime } from '../runtime/core.js';
 import type { KernelThis } from '../runtime/gpujs.js';
 import { asArg } from './pointwise.js';
 

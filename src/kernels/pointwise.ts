@@ -6,7 +6,7 @@
  */
 import type { Shape } from '../tensor/tensor.js';
 import { storedOf, tensorOf, type AnyTensor } from '../tensor/device-tensor.js';
-import { arg3d, type Arg, type KernelSpec, type Runtime } from '../runtime/runtime.js';
+import { arg3d, type Arg, type KernelSpec, type Runtime } from '../runtime/core.js';
 import type { KernelSource } from '../runtime/gpujs.js';
 
 /** A tensor (host or device) as a 3-D kernel argument [W, H, N·C]. */

@@ -7,7 +7,7 @@
  */
 import { unsafeTensor, type Shape, type Tensor } from '../tensor/tensor.js';
 import type { AnyTensor, Stored } from '../tensor/device-tensor.js';
-import { arg3d, type KernelSpec, type Runtime } from '../runtime/runtime.js';
+import { arg3d, type KernelSpec, type Runtime } from '../runtime/core.js';
 import type { KernelThis } from '../runtime/gpujs.js';
 import { asArg } from './pointwise.js';
 import { hostData, lanes } from './layout.js';

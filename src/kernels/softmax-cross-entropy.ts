@@ -19,7 +19,7 @@
 import type { Shape } from '../tensor/tensor.js';
 import { tensorOf, type AnyTensor } from '../tensor/device-tensor.js';
 import type { KernelThis } from '../runtime/gpujs.js';
-import { arg1d, type KernelSpec, type Runtime } from '../runtime/runtime.js';
+import { arg1d, type KernelSpec, type Runtime } from '../runtime/core.js';
 import { asArg } from './pointwise.js';
 import { channelSums } from './reduce.js';
 

@@ -18,7 +18,7 @@
  */
 import { unsafeTensor, type Shape, type Tensor } from '../tensor/tensor.js';
 import { readTensor, tensorOf, type AnyTensor } from '../tensor/device-tensor.js';
-import { arg1d, arg3d, type KernelSpec, type Runtime } from '../runtime/runtime.js';
+import { arg1d, arg3d, type KernelSpec, type Runtime } from '../runtime/core.js';
 import type { KernelThis } from '../runtime/gpujs.js';
 import { lanes, stack, stackLast, unquads, unUpQuads } from './layout.js';
 import { rowBlocks, sumPartials } from './reduce.js';

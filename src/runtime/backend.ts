@@ -29,26 +29,11 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gpujs, type RawGPU } from './gpujs.js';
+import { BACKENDS, BackendError, gpuMode, isBackendName, type BackendName } from './backend-names.js';
 
 const require = createRequire(import.meta.url);
 
-export const BACKENDS = ['webgpu', 'headlessgl', 'webasm', 'cpu'] as const;
-export type BackendName = (typeof BACKENDS)[number];
-
-export const isBackendName = (s: string): s is BackendName => (BACKENDS as readonly string[]).includes(s);
-
-export class BackendError extends Error {
-  /**
-   * True when the caller named no backend we know (a usage mistake: the CLI exits 2), false
-   * when a known backend cannot start on this machine (exit 1).
-   */
-  readonly unknownName: boolean;
-  constructor(message: string, unknownName = false) {
-    super(message);
-    this.name = 'BackendError';
-    this.unknownName = unknownName;
-  }
-}
+export { BACKENDS, BROWSER_BACKENDS, BackendError, backendOfKernelClass, gpuMode, isBackendName, type BackendName } from './backend-names.js';
 
 /** Why a backend cannot start here, or undefined when it can. */
 export type Probe = Promise<string | undefined>;
@@ -329,15 +314,10 @@ export const probe = (name: BackendName, forced = false): Probe => {
       return probeWebAsm();
     case 'cpu':
       return Promise.resolve(undefined);
+    case 'webgl2':
+      return Promise.resolve('WebGL2 exists only in a browser (the browser build of unet-ts); in Node use headlessgl');
   }
 };
-
-/** The gpu.js mode name of each backend. */
-export const gpuMode: Record<BackendName, string> = { webgpu: 'webgpu', headlessgl: 'headlessgl', webasm: 'webasm', cpu: 'cpu' };
-
-/** The backend that gpu.js kernel class names mean. */
-export const backendOfKernelClass = (className: string): BackendName | undefined =>
-  ({ WebGPUKernel: 'webgpu', HeadlessGLKernel: 'headlessgl', WebAssemblyKernel: 'webasm', CPUKernel: 'cpu' } as Record<string, BackendName>)[className];
 
 /**
  * The backend to use: `requested`, else UNET_BACKEND, else the first that starts in the

@@ -13,11 +13,9 @@
  */
 import { fileURLToPath } from 'node:url';
 
-/** Names of the models shipped in the package's `models/` folder. */
-export const BUNDLED_MODELS = ['isbi2012-small', 'dsb2018-small'] as const;
+import type { BundledModelName } from './bundled-names.js';
 
-/** The name of a model shipped with the package. */
-export type BundledModelName = (typeof BUNDLED_MODELS)[number];
+export { BUNDLED_MODELS, type BundledModelName } from './bundled-names.js';
 
 /**
  * The absolute path of a shipped model, `<package>/models/<name>.safetensors`, for

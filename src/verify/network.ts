@@ -23,6 +23,12 @@ export interface NetworkCheck {
   readonly params: number;
 }
 
+/** The whole networks `unet-ts check` (and the browser tests) check: a valid-padded depth 2 and a same-padded depth 1, each at its tile. */
+export const CHECK_NETWORKS: readonly { readonly label: string; readonly cfg: UNetConfig }[] = [
+  { label: 'unet depth 2 valid', cfg: { inChannels: 1, classes: 2, depth: 2, base: 2, dropout: 0, padding: 'valid', tile: 44 } },
+  { label: 'unet depth 1 same', cfg: { inChannels: 2, classes: 3, depth: 1, base: 3, dropout: 0, padding: 'same', tile: 8 } },
+];
+
 /** Checks a small network (dropout off) at its smallest valid tile ≥ `tile`. */
 export const checkNetworkGradient = async (rt: Runtime, cfg: UNetConfig, tile: number, seed = 1, eps = 1e-7): Promise<NetworkCheck> => {
   const c = { ...cfg, dropout: 0 };

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   BACKENDS,
+  BROWSER_BACKENDS,
   BackendError,
   backendOfKernelClass,
   chooseBackend,
@@ -56,7 +57,15 @@ describe('backend names', () => {
     expect(backendOfKernelClass('WebAssemblyKernel')).toBe('webasm');
     expect(backendOfKernelClass('HeadlessGLKernel')).toBe('headlessgl');
     expect(backendOfKernelClass('WebGPUKernel')).toBe('webgpu');
-    expect(backendOfKernelClass('WebGL2Kernel')).toBeUndefined();
+    // webgl2 is the browser build's (src/runtime/browser.ts): not a Node backend, and a probe here says so.
+    expect(backendOfKernelClass('WebGL2Kernel')).toBe('webgl2');
+    expect(backendOfKernelClass('WebGLKernel')).toBeUndefined();
+    expect(BROWSER_BACKENDS).toEqual(['webgpu', 'webgl2', 'cpu']);
+    expect(isBackendName('webgl2')).toBe(false);
+  });
+
+  it('webgl2 cannot start in Node, with the reason', async () => {
+    expect(await probe('webgl2', true)).toMatch(/only in a browser/);
   });
 
   it('cpu and webasm always start here', async () => {

@@ -8,7 +8,7 @@ import { backendFlag, outFileFlag, parse, str } from '../args.js';
 import type { Command } from '../command.js';
 import { createRuntime } from '../../runtime/runtime.js';
 import { checkOps, type CheckRow } from '../../verify/ops.js';
-import { checkNetworkGradient } from '../../verify/network.js';
+import { CHECK_NETWORKS, checkNetworkGradient } from '../../verify/network.js';
 
 const usage = `Usage: unet-ts check [--backend NAME] [--small] [--json FILE]
 
@@ -35,11 +35,7 @@ export const check: Command = {
       const line = (r: CheckRow): void =>
         console.log(`${r.op.padEnd(30)} ${r.pass.padEnd(8)} ${r.shape.padEnd(16)} ${fmt(r.absError).padEnd(10)} ${fmt(r.relError).padEnd(10)} ${fmt(r.tolerance).padEnd(8)} ${r.ok ? 'pass' : 'FAIL'}`);
       const rows = [...(await checkOps(rt, { large: values['small'] !== true, onRow: line }))];
-      const nets = [
-        { label: 'unet depth 2 valid', cfg: { inChannels: 1, classes: 2, depth: 2, base: 2, dropout: 0, padding: 'valid', tile: 44 } as const },
-        { label: 'unet depth 1 same', cfg: { inChannels: 2, classes: 3, depth: 1, base: 3, dropout: 0, padding: 'same', tile: 8 } as const },
-      ];
-      for (const n of nets) {
+      for (const n of CHECK_NETWORKS) {
         const t0 = performance.now();
         const r = await checkNetworkGradient(rt, n.cfg, n.cfg.tile);
         const row: CheckRow = { op: n.label, pass: 'fd', shape: `${r.params} params`, absError: Math.abs(r.fd - r.taped), relError: r.rel, tolerance: 1e-4, ok: r.rel <= 1e-4, seconds: (performance.now() - t0) / 1000 };

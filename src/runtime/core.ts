@@ -1,0 +1,404 @@
+/**
+ * The runtime: one GPU.js instance, its backend, and a cache of compiled kernels.
+ *
+ * Ops describe a kernel as a `KernelSpec` (source function, output size, constants baked in
+ * — constants are 1.2–2× faster than arguments on cpu/webasm, docs/gpujs-traps.md) and call `compute` (or
+ * `run` for a host result). A kernel is compiled once per (source, output, constants, argument
+ * kinds) and reused.
+ *
+ * Residency. On `webgpu` the runtime is *resident*: kernels run in gpu.js pipeline mode
+ * (`pipeline: true, immutable: true`), so `compute` returns a `DeviceArray` — the kernel's own
+ * GPU buffer — which the next kernel binds directly. Values reach the host only through
+ * `read` (what a caller asks for: a loss, a gradient, the logits). On the CPU-side backends
+ * (cpu, webasm) and on headlessgl, `compute` returns a fresh, flat, row-major Float32Array
+ * that no later call writes to, so tensors built on it stay immutable.
+ * Device buffers are freed by `scope`: every device array made while a scope's function runs
+ * is freed when it settles, except those in its result (tfjs's `tidy`). So device memory in
+ * use after a training step is the same after step 1 and step 1,000 (test/runtime).
+ *
+ * This module has no Node built-ins: Node's `createRuntime` is in ./runtime.ts, the browser's in
+ * ./browser.ts, each binding a `Platform` (backend choice, gpu.js loading) to `createRuntimeOn`.
+ *
+ * @example
+ * const rt = await createRuntime({ backend: 'cpu' });
+ * const twice = await rt.run({ op: 'twice', source: function (a) { return a[this.thread.x] * 2; },
+ *   output: [3], constants: {} }, [arg1d(new Float32Array([1, 2, 3]))]);
+ * await rt.dispose();
+ */
+import { bufferView, deviceOf, trackDeviceMemory, type GpuDeviceLike, type GpuModule, type KernelSource, type RawBufferResult, type RawGPU, type RawKernel, type RawOutput, type KernelSettings } from './gpujs-core.js';
+import { isDeviceArray, type DeviceArray, type Stored } from '../tensor/device-tensor.js';
+import { BackendError, backendOfKernelClass, gpuMode, type BackendName } from './backend-names.js';
+
+/**
+ * What differs between Node and the browser, and nothing else: how a backend is chosen and
+ * verified to start, how gpu.js is loaded, how many threads webasm may use. Node's is in
+ * ./runtime.ts, the browser's in ./browser.ts; the runtime and every op are the same code.
+ */
+export interface Platform {
+  /** The backend to use: `requested` ('auto' or undefined: the first that starts), or a BackendError saying why it cannot start. */
+  choose(requested: string | undefined): Promise<BackendName>;
+  /** The gpu.js module. */
+  gpujs(): GpuModule;
+  /** Worker threads for webasm. */
+  threads(): number;
+}
+
+/** A kernel argument: flat data (host or device) seen as a 1-, 2- or 3-D array ([x, y, z], x fastest). */
+export interface Arg {
+  readonly data: Stored;
+  readonly dims: readonly [number] | readonly [number, number] | readonly [number, number, number];
+}
+export const arg1d = (data: Stored): Arg => ({ data, dims: [data.length] });
+export const arg3d = (data: Stored, x: number, y: number, z: number): Arg => {
+  if (data.length !== x * y * z) throw new Error(`kernel argument of ${data.length} values viewed as ${x}×${y}×${z}`);
+  return { data, dims: [x, y, z] };
+};
+
+export interface KernelSpec {
+  /** Op and pass, for errors and statistics: 'conv2d.forward'. */
+  readonly op: string;
+  readonly source: KernelSource;
+  /** [x] | [x, y] | [x, y, z] threads; x is fastest in the flat result. */
+  readonly output: readonly [number] | readonly [number, number] | readonly [number, number, number];
+  readonly constants: Readonly<Record<string, number>>;
+  /** The kernel returns 4 values per thread (4 consecutive x outputs): the result has 4× output[0] in x. */
+  readonly vec4?: boolean;
+}
+
+export interface Runtime {
+  /** The backend actually running kernels (verified, not assumed). */
+  readonly backend: BackendName;
+  /** Whether kernel results stay on the device (webgpu). */
+  readonly resident: boolean;
+  /** Runs a kernel; the result stays on the device on a resident runtime. */
+  compute(spec: KernelSpec, args: readonly Arg[]): Promise<Stored>;
+  /** Runs a kernel and returns its result on the host. */
+  run(spec: KernelSpec, args: readonly Arg[]): Promise<Float32Array>;
+  /** The values on the host: a device array is read back; a Float32Array is returned as is. */
+  read(s: Stored): Promise<Float32Array>;
+  /** The values on the device of a resident runtime (a copy); as is elsewhere. */
+  upload(data: Float32Array): Promise<Stored>;
+  /**
+   * Runs `fn` and frees every device array made meanwhile, except those in its result (found
+   * in arrays and plain objects), which move to the enclosing scope. Scopes on one runtime
+   * nest; they must not run concurrently.
+   */
+  scope<A>(fn: () => Promise<A>): Promise<A>;
+  /** Resolves when every kernel submitted so far has finished (timing on a resident runtime; immediate elsewhere). */
+  sync(): Promise<void>;
+  /** Kernels that gpu.js moved to another backend (op → reason); empty when none did. */
+  readonly fallbacks: () => ReadonlyMap<string, string>;
+  /**
+   * Compiled kernels; kernel calls; device arrays alive now (count, bytes); bytes read back
+   * from the device so far; and on a resident runtime all GPU buffer memory gpu.js holds
+   * (kernel outputs, uploads, staging; counted from the runtime's start; 0 elsewhere).
+   */
+  readonly stats: () => RuntimeStats;
+  /** Destroys every kernel, worker pool and context. The runtime cannot be used after. */
+  dispose(): Promise<void>;
+}
+
+export interface RuntimeStats {
+  readonly kernels: number;
+  readonly calls: number;
+  readonly deviceArrays: number;
+  readonly deviceBytes: number;
+  readonly readBytes: number;
+  readonly gpuBytes: number;
+}
+
+export interface RuntimeOptions {
+  /** Backend name or 'auto'; default: UNET_BACKEND, else auto. */
+  readonly backend?: string;
+}
+
+const cells = (o: KernelSpec['output']): number => o.reduce((a, b) => a * b, 1);
+
+/** Flattens gpu.js's nested result to one Float32Array; zero-copy when rows share one buffer. */
+export const flatten = (raw: RawOutput, length: number): Float32Array => {
+  if (raw instanceof Float32Array) return raw.length === length ? raw : raw.slice(0, length);
+  const leaves: Float32Array[] = [];
+  const walk = (r: RawOutput): void => {
+    if (r instanceof Float32Array) leaves.push(r);
+    else for (const c of r) walk(c);
+  };
+  walk(raw);
+  const first = leaves[0];
+  if (first === undefined) return new Float32Array(length);
+  let contiguous = true;
+  let end = first.byteOffset;
+  for (const l of leaves) {
+    if (l.buffer !== first.buffer || l.byteOffset !== end) {
+      contiguous = false;
+      break;
+    }
+    end += l.byteLength;
+  }
+  if (contiguous && end - first.byteOffset === length * 4) return new Float32Array(first.buffer, first.byteOffset, length);
+  const total = leaves.reduce((s, l) => s + l.length, 0);
+  if (total !== length) throw new Error(`kernel returned ${total} values, expected ${length}`);
+  const out = new Float32Array(length);
+  let o = 0;
+  for (const l of leaves) {
+    out.set(l, o);
+    o += l.length;
+  }
+  return out;
+};
+
+/**
+ * The backends whose kernel results stay on the device. WebGPU only: gpu.js 2.24's GL
+ * pipeline textures would do the same on headlessgl, but no GL context starts on the machines
+ * this is tested on, so headlessgl reads every result back like the CPU-side backends.
+ */
+export const isResidentBackend = (b: BackendName): boolean => b === 'webgpu';
+
+/** A device array of one runtime: the gpu.js pipeline handle of a kernel result, until freed. */
+class DeviceBuffer implements DeviceArray {
+  readonly kind = 'device' as const;
+  constructor(
+    readonly length: number,
+    public handle: RawBufferResult | undefined,
+    readonly owner: object,
+  ) {}
+}
+
+/** The device arrays inside a scope's result: in arrays and plain objects, 4 levels deep. */
+const deviceArraysIn = (v: unknown, found: Set<DeviceBuffer>, depth = 0): void => {
+  if (v instanceof DeviceBuffer) found.add(v);
+  else if (depth < 4 && Array.isArray(v)) for (const e of v) deviceArraysIn(e, found, depth + 1);
+  else if (depth < 4 && typeof v === 'object' && v !== null && !ArrayBuffer.isView(v) && Object.getPrototypeOf(v) === Object.prototype) {
+    for (const e of Object.values(v)) deviceArraysIn(e, found, depth + 1);
+  }
+};
+
+/**
+ * Starts a runtime on `platform`'s chosen (or forced) backend and verifies it with a probe
+ * kernel. Programs call `createRuntime` (Node: ./runtime.ts; browser: ./browser.ts).
+ */
+export const createRuntimeOn = async (platform: Platform, opts: RuntimeOptions = {}): Promise<Runtime> => {
+  const backend = await platform.choose(opts.backend);
+  const { GPU, input } = platform.gpujs();
+  const gpu: RawGPU = new GPU({ mode: gpuMode[backend] });
+  const cache = new Map<KernelSource, Map<string, RawKernel>>();
+  const fallbacks = new Map<string, string>();
+  // webasm threads only under the async contract; one worker pool shared by all kernels
+  // (each async kernel would otherwise start its own pool of threads, docs/gpujs-traps.md).
+  const asyncMode = backend === 'webasm' || backend === 'webgpu';
+  const resident = isResidentBackend(backend);
+  const self = {};
+  const live = new Set<DeviceBuffer>();
+  const scopes: Set<DeviceBuffer>[] = [];
+  let gpuDevice: GpuDeviceLike | undefined;
+  let gpuBytes = (): number => 0;
+  let readBytes = 0;
+  let sharedPool: unknown;
+  const packed = new WeakSet<object>();
+  let calls = 0;
+  let kernels = 0;
+  let disposed = false;
+
+  const settingsFor = (spec: KernelSpec): KernelSettings => ({
+    output: spec.output,
+    constants: spec.constants,
+    returnType: spec.vec4 ? 'Array(4)' : 'Number',
+    asyncMode,
+    tactic: 'precision',
+    precision: 'single',
+    dynamicOutput: false,
+    // Loops bounded by constants must never be truncated (docs/gpujs-traps.md, trap 2).
+    loopMaxIterations: 1 << 30,
+    ...(backend === 'webasm' ? { poolSize: Math.max(1, platform.threads()) } : {}),
+    // Each call gets a buffer of its own (immutable), kept on the GPU (pipeline).
+    ...(resident ? { pipeline: true, immutable: true } : {}),
+  });
+
+  // gpu.js fixes a kernel's argument types at its first call, and a WebGPU kernel built for a
+  // device buffer cannot take a host array later: the argument kinds are part of the key.
+  const compile = (spec: KernelSpec, args: readonly Arg[]): RawKernel => {
+    let bySource = cache.get(spec.source);
+    if (!bySource) cache.set(spec.source, (bySource = new Map()));
+    const kinds = resident ? args.map((a) => (isDeviceArray(a.data) ? 'd' : 'h')).join('') : '';
+    // Argument sizes are part of a compiled kernel (gpu.js bakes them: a call with other sizes
+    // fails with "changed size"), so they are part of the key too.
+    const dims = args.map((a) => a.dims.join('x')).join(',');
+    const key = `${spec.output.join('x')}|${spec.vec4 ? 4 : 1}|${JSON.stringify(spec.constants)}|${kinds}|${dims}`;
+    let k = bySource.get(key);
+    if (!k) {
+      k = gpu.createKernel(spec.source, settingsFor(spec));
+      kernels++;
+      bySource.set(key, k);
+    }
+    return k;
+  };
+
+  const check = (spec: KernelSpec, k: RawKernel): void => {
+    const inner = k.kernel;
+    const actual = inner ? backendOfKernelClass(inner.constructor.name) : undefined;
+    if (actual !== undefined && actual !== backend) {
+      fallbacks.set(spec.op, inner?.fallbackReason ?? `ran on ${actual}`);
+    }
+    // webasm and webgpu read results back as one packed Float32Array (x fastest, 4 values per
+    // thread for vec4) and then build nested arrays of it: one small array per thread for vec4,
+    // 5.2 M of them for a 64×570×570 conv output, costing more than the conv. The packed
+    // array is already our flat row-major layout, so skip the nesting.
+    if ((backend === 'webasm' || backend === 'webgpu') && inner && inner._shapeOutput && !packed.has(inner)) {
+      inner._shapeOutput = (data: Float32Array) => data;
+      packed.add(inner);
+    }
+    if (backend === 'webasm' && inner) {
+      if (sharedPool === undefined && inner._pool) sharedPool = inner._pool;
+      else if (sharedPool !== undefined && !inner._pool) inner._pool = sharedPool;
+    }
+  };
+
+  const handleOf = (op: string, a: DeviceArray): RawBufferResult => {
+    if (!(a instanceof DeviceBuffer) || a.owner !== self) throw new Error(`${op}: a device array of another runtime was passed`);
+    if (!a.handle) throw new Error(`${op}: a device array was used after it was freed (its scope ended)`);
+    return a.handle;
+  };
+
+  /** Registers a kernel's pipeline result (a vec4 result is re-viewed as 4× as many scalars). */
+  const keep = (h: RawBufferResult, length: number): DeviceBuffer => {
+    const [x = 1, y = 1, z = 1] = h.output;
+    const flat = h.componentCount === 1 ? h : bufferView(h, [x * h.componentCount, y, z]);
+    if (flat !== h) h.delete();
+    gpuDevice ??= deviceOf(flat);
+    const b = new DeviceBuffer(length, flat, self);
+    live.add(b);
+    scopes[scopes.length - 1]?.add(b);
+    return b;
+  };
+
+  const free = (b: DeviceBuffer): void => {
+    b.handle?.delete();
+    b.handle = undefined;
+    live.delete(b);
+  };
+
+  const compute = async (spec: KernelSpec, args: readonly Arg[]): Promise<Stored> => {
+    if (disposed) throw new Error(`${spec.op}: the runtime has been disposed`);
+    const k = compile(spec, args);
+    check(spec, k);
+    // A device argument is bound as is, or through a view with the dims this kernel reads.
+    const views: RawBufferResult[] = [];
+    const gpuArgs = args.map((a) => {
+      if (isDeviceArray(a.data)) {
+        const h = handleOf(spec.op, a.data);
+        if (h.output.join() === a.dims.join()) return h;
+        const v = bufferView(h, a.dims);
+        views.push(v);
+        return v;
+      }
+      return a.dims.length === 1 ? a.data : input(a.data, a.dims);
+    });
+    const length = cells(spec.output) * (spec.vec4 ? 4 : 1);
+    let raw: RawOutput | RawBufferResult;
+    try {
+      raw = await k(...gpuArgs);
+    } catch (e) {
+      throw new Error(`${spec.op}: kernel failed on ${backend}: ${(e as Error).message}`);
+    } finally {
+      for (const v of views) v.delete();
+    }
+    check(spec, k);
+    calls++;
+    if (resident) return keep(raw as RawBufferResult, length);
+    return flatten(raw as RawOutput, length);
+  };
+
+  const read = async (s: Stored): Promise<Float32Array> => {
+    if (!isDeviceArray(s)) return s;
+    readBytes += 4 * s.length;
+    return flatten(await handleOf('read', s).toArray(), s.length);
+  };
+
+  const copySpec = (n: number): KernelSpec => ({ op: 'runtime.upload', source: copyKernel, output: [n], constants: {} });
+  const upload = async (data: Float32Array): Promise<Stored> => (resident && data.length > 0 ? compute(copySpec(data.length), [arg1d(data)]) : data);
+
+  const scope = async <A>(fn: () => Promise<A>): Promise<A> => {
+    const mine = new Set<DeviceBuffer>();
+    scopes.push(mine);
+    let result: A | undefined;
+    try {
+      result = await fn();
+      return result;
+    } finally {
+      if (scopes.pop() !== mine) throw new Error('runtime.scope: scopes on one runtime ran concurrently');
+      const kept = new Set<DeviceBuffer>();
+      deviceArraysIn(result, kept);
+      const parent = scopes[scopes.length - 1];
+      for (const b of mine) {
+        if (kept.has(b)) parent?.add(b);
+        else free(b);
+      }
+    }
+  };
+
+  const run = async (spec: KernelSpec, args: readonly Arg[]): Promise<Float32Array> => {
+    const r = await compute(spec, args);
+    if (!isDeviceArray(r)) return r;
+    try {
+      return await read(r);
+    } finally {
+      free(r as DeviceBuffer);
+    }
+  };
+
+  // Verify the backend with a probe kernel: gpu.js may have picked another one silently.
+  const probeSpec: KernelSpec = {
+    op: 'runtime.probe',
+    source: function (a: number[]) {
+      return a[this.thread.x]! * 2 + 1;
+    },
+    output: [4],
+    constants: {},
+  };
+  const probeArgs = [arg1d(new Float32Array([0, 1, 2, 3]))];
+  const probeOut = await run(probeSpec, probeArgs);
+  const probeKernel = compile(probeSpec, probeArgs);
+  const actual = probeKernel.kernel ? backendOfKernelClass(probeKernel.kernel.constructor.name) : undefined;
+  if (actual !== backend || Array.from(probeOut).join() !== '1,3,5,7') {
+    await gpu.destroy();
+    throw new BackendError(`backend '${backend}' was requested but gpu.js ran the probe kernel on '${actual ?? 'an unknown backend'}' with result [${Array.from(probeOut).join(', ')}]`);
+  }
+
+  if (gpuDevice) gpuBytes = trackDeviceMemory(gpuDevice);
+  readBytes = 0;
+
+  const sync = async (): Promise<void> => {
+    await gpuDevice?.queue.onSubmittedWorkDone();
+  };
+
+  return {
+    backend,
+    resident,
+    sync,
+    compute,
+    run,
+    read,
+    upload,
+    scope,
+    fallbacks: () => fallbacks,
+    stats: () => ({
+      kernels,
+      calls,
+      deviceArrays: live.size,
+      deviceBytes: [...live].reduce((s, b) => s + 4 * b.length, 0),
+      readBytes,
+      gpuBytes: gpuBytes(),
+    }),
+    dispose: async () => {
+      if (disposed) return;
+      disposed = true;
+      for (const b of [...live]) free(b);
+      cache.clear();
+      await gpu.destroy();
+    },
+  };
+};
+
+/** The upload kernel: a copy of a host array into a device buffer. */
+function copyKernel(this: { thread: { x: number } }, a: number[]): number {
+  return a[this.thread.x]!;
+}

@@ -1,0 +1,166 @@
+/**
+ * The library in a real browser: the browser entry (src/browser.ts) bundled by esbuild as a web
+ * app would bundle `unet-ts`, loaded in headless Chromium (Debian's `chromium`, installed by
+ * scripts/setup-backends.sh; no browser download) driven by playwright-core. Chromium without a
+ * GPU gives WebGL2 through ANGLE on SwiftShader and WebGPU through Dawn on SwiftShader: both
+ * software. In the page:
+ *  - the kernel checks of `unet-ts check --small` (every kernel and VJP against float64
+ *    references, finite differences, two whole small U-Nets) pass on webgl2 and webgpu;
+ *  - a tiny model fetched as bytes from a URL gives the Node cpu backend's logits within the
+ *    conv kernels' tolerance (1e-4 of the largest logit), and its overlap-tile segmentation the
+ *    same probabilities and labels.
+ * Skips (with the reason in the test name and on stderr) only when no Chromium binary exists.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { createRuntime, type Runtime } from '../../src/runtime/runtime.js';
+import { inferenceCtx } from '../../src/autodiff/tape.js';
+import { predictLogits } from '../../src/unet/model.js';
+import { initParams, type Params } from '../../src/unet/params.js';
+import { encodeModel } from '../../src/unet/model-file.js';
+import { segmentImage } from '../../src/infer/tiles.js';
+import { image } from '../../src/data/image.js';
+import { rng } from '../../src/tensor/random.js';
+import type { UNetConfig } from '../../src/unet/config.js';
+import type { PageCheck, PageForward } from './page.js';
+
+const CANDIDATES = [process.env['CHROMIUM_PATH'] ?? '', '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
+const executable = CANDIDATES.find((p) => p !== '' && existsSync(p));
+const noBrowser = `no Chromium binary (looked for ${CANDIDATES.filter((p) => p !== '').join(', ')}; as root: bash scripts/setup-backends.sh, or set CHROMIUM_PATH)`;
+if (!executable) console.warn(`browser tests skipped: ${noBrowser}`);
+
+/** WebGPU and WebGL2 on SwiftShader: Chromium's software adapters (no GPU needed). */
+export const CHROMIUM_FLAGS = ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--use-angle=swiftshader'];
+
+const entry = fileURLToPath(new URL('./page.ts', import.meta.url));
+
+/** The test page bundled for the browser (esbuild fails on any Node built-in reaching it). */
+const bundle = async (): Promise<string> => {
+  const out = await build({ entryPoints: [entry], bundle: true, platform: 'browser', format: 'esm', write: false, logLevel: 'silent' });
+  return out.outputFiles[0]!.text;
+};
+
+const TINY: UNetConfig = { inChannels: 1, classes: 2, depth: 2, base: 4, dropout: 0, padding: 'valid', tile: 92 };
+/** Its seeded start weights (a seed with few dead-ReLU pixels), the output layer scaled ×30 so that most pixels are far from a tie between the classes (labels then compare). */
+const tinyParams = (): Params => {
+  const p = initParams(TINY, 2);
+  const out = p['out.weight']!;
+  return { ...p, 'out.weight': { shape: out.shape, data: out.data.map((v) => 30 * v) } };
+};
+
+it('the browser entry bundles for the browser: no Node built-in reaches it', async () => {
+  const js = await bundle();
+  expect(js.length).toBeGreaterThan(100_000);
+  expect(js).not.toMatch(/from\s*["']node:/);
+});
+
+describe.skipIf(!executable)(`in headless Chromium${executable ? '' : ` (skipped: ${noBrowser})`}`, () => {
+  let server: http.Server;
+  let browser: Browser;
+  let page: Page;
+  let cpu: Runtime;
+  const files = new Map<string, { type: string; body: string | Uint8Array }>();
+
+  beforeAll(async () => {
+    files.set('/', { type: 'text/html', body: '<!doctype html><meta charset="utf-8"><title>unet-ts test page</title><script type="module" src="/page.js"></script>' });
+    files.set('/page.js', { type: 'text/javascript', body: await bundle() });
+    files.set('/tiny.safetensors', { type: 'application/octet-stream', body: encodeModel({ config: TINY, params: tinyParams() }) });
+    server = http.createServer((req, res) => {
+      const f = files.get(req.url ?? '');
+      if (!f) return void res.writeHead(404).end();
+      res.writeHead(200, { 'content-type': f.type }).end(f.body);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    browser = await chromium.launch({ executablePath: executable!, headless: true, args: CHROMIUM_FLAGS });
+    page = await browser.newPage();
+    page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
+    await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+    await page.waitForFunction(() => (globalThis as { unetPage?: unknown }).unetPage !== undefined);
+    cpu = await createRuntime({ backend: 'cpu' });
+  });
+
+  afterAll(async () => {
+    await cpu?.dispose();
+    await browser?.close();
+    await new Promise((resolve) => server?.close(resolve));
+  });
+
+  const backends = (): Promise<{ why: Record<string, string | undefined>; adapter?: string }> =>
+    page.evaluate(() => (globalThis as unknown as { unetPage: { backends(): Promise<{ why: Record<string, string | undefined>; adapter?: string }> } }).unetPage.backends());
+
+  it('WebGL2 starts; auto picks webgpu where an adapter answers, else webgl2; an unknown name is a BackendError', async () => {
+    const { why, adapter } = await backends();
+    expect(why['webgl2']).toBeUndefined();
+    const auto = await page.evaluate(() => (globalThis as unknown as { unetPage: { auto(): Promise<{ backend?: string }> } }).unetPage.auto());
+    expect(auto.backend).toBe(why['webgpu'] === undefined ? 'webgpu' : 'webgl2');
+    if (adapter !== undefined) expect(adapter).toMatch(/swiftshader|software|\w/i);
+    const bad = await page.evaluate(() => (globalThis as unknown as { unetPage: { start(b: string): Promise<{ error?: string }> } }).unetPage.start('webasm'));
+    expect(bad.error).toMatch(/^BackendError: unknown backend 'webasm' in a browser; expected one of webgpu, webgl2, cpu/);
+  });
+
+  const check = (backend: string): Promise<PageCheck> =>
+    page.evaluate((b) => (globalThis as unknown as { unetPage: { check(b: string): Promise<PageCheck> } }).unetPage.check(b), backend);
+
+  for (const backend of ['webgl2', 'webgpu'] as const) {
+    it(`unet-ts check --small passes in the page on ${backend}`, async ({ skip }) => {
+      const { why, adapter } = await backends();
+      if (backend === 'webgpu' && why['webgpu'] !== undefined) {
+        console.warn(`webgpu did not start in Chromium: ${why['webgpu']}`);
+        skip(true, `webgpu did not start in Chromium: ${why['webgpu']}`);
+      }
+      const r = await check(backend);
+      expect(r.backend).toBe(backend);
+      const failed = r.rows.filter((row) => !row.ok).map((row) => `${row.op} ${row.pass} ${row.shape}: rel ${row.relError} > ${row.tolerance}`);
+      expect(failed).toEqual([]);
+      expect(r.fallbacks).toEqual([]);
+      expect(r.rows.length).toBeGreaterThanOrEqual(38); // every op case (forward, VJP, finite differences) and the 2 whole networks
+      console.log(`browser check --small on ${backend}${backend === 'webgpu' ? ` (${adapter})` : ' (ANGLE SwiftShader)'}: ${r.rows.length} checks passed in ${r.seconds.toFixed(1)} s`);
+    });
+  }
+
+  it('a tiny model loaded from a URL gives the Node cpu logits and segmentation, on webgl2 and webgpu', async () => {
+    const r = rng(11);
+    const n = TINY.tile;
+    const x = Float32Array.from({ length: n * n }, () => r.normal());
+    const [w, h] = [70, 53];
+    const img = Float32Array.from({ length: w * h }, (_, i) => Math.sin(i / 7) + 0.5 * r.normal());
+    const want = await predictLogits(inferenceCtx(cpu), TINY, tinyParams(), { shape: [1, 1, n, n], data: x });
+    const wantSeg = await segmentImage(cpu, { config: TINY, params: tinyParams() }, image(w, h, 1, img), { tta: false });
+    const scale = want.data.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    expect(scale).toBeGreaterThan(0);
+    const { why } = await backends();
+    const ran: string[] = [];
+    for (const backend of ['webgl2', 'webgpu'] as const) {
+      if (why[backend] !== undefined) continue;
+      const got = await page.evaluate(
+        ([b, xs, im]) => (globalThis as unknown as { unetPage: { forward(b: string, u: string, x: number[], i: object): Promise<PageForward> } }).unetPage.forward(b, '/tiny.safetensors', xs, im),
+        [backend, Array.from(x), { w, h, data: Array.from(img) }] as const,
+      );
+      expect(got.backend).toBe(backend);
+      expect(got.shape).toEqual([...want.shape]);
+      let maxAbs = 0;
+      for (let i = 0; i < want.data.length; i++) maxAbs = Math.max(maxAbs, Math.abs(got.logits[i]! - want.data[i]!));
+      expect(maxAbs / scale, `${backend}: logits differ by ${maxAbs} (largest logit ${scale})`).toBeLessThanOrEqual(1e-4);
+      const fg = wantSeg.foreground!;
+      let pMax = 0;
+      let decided = 0;
+      for (let i = 0; i < fg.length; i++) {
+        pMax = Math.max(pMax, Math.abs(got.probabilities[i]! - fg[i]!));
+        if (Math.abs(fg[i]! - 0.5) > 1e-4) {
+          decided++;
+          expect(got.labels[i], `${backend}: label of pixel ${i} (p = ${fg[i]})`).toBe(wantSeg.labels[i]);
+        }
+      }
+      expect(pMax).toBeLessThanOrEqual(1e-4);
+      expect(decided).toBeGreaterThan(0.9 * fg.length); // not vacuous: nearly every pixel's label compared
+      ran.push(`${backend} ${got.seconds.toFixed(2)} s`);
+    }
+    expect(ran.length).toBeGreaterThanOrEqual(1);
+    console.log(`browser forward (tiny model from URL, one ${n}² tile + a ${w}×${h} segmentation): ${ran.join(', ')}`);
+  });
+});

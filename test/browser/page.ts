@@ -1,0 +1,88 @@
+/**
+ * The page the browser tests load (bundled by esbuild from the browser entry, src/browser.ts,
+ * exactly as a web app would bundle `unet-ts`): it puts `unetPage` on globalThis, which the
+ * test drives through page.evaluate. Everything here runs in Chromium.
+ */
+import {
+  BackendError,
+  browserBackends,
+  checkNetworkGradient,
+  checkOps,
+  createRuntime,
+  CHECK_NETWORKS,
+  inferenceCtx,
+  loadModelUrl,
+  predictLogits,
+  segmentImage,
+  image,
+  type CheckRow,
+} from '../../src/browser.js';
+
+export interface PageCheck {
+  readonly backend: string;
+  readonly rows: readonly CheckRow[];
+  readonly fallbacks: readonly (readonly [string, string])[];
+  readonly seconds: number;
+}
+
+export interface PageForward {
+  readonly backend: string;
+  readonly logits: number[];
+  readonly shape: readonly number[];
+  readonly labels: number[];
+  readonly probabilities: number[];
+  readonly seconds: number;
+}
+
+/** `unet-ts check --small` in the page: every kernel and VJP on the small shapes, and the whole small networks. */
+const check = async (backend: string): Promise<PageCheck> => {
+  const t0 = performance.now();
+  const rt = await createRuntime({ backend });
+  try {
+    const rows: CheckRow[] = [...(await checkOps(rt, { large: false }))];
+    for (const n of CHECK_NETWORKS) {
+      const t1 = performance.now();
+      const r = await checkNetworkGradient(rt, n.cfg, n.cfg.tile);
+      rows.push({ op: n.label, pass: 'fd', shape: `${r.params} params`, absError: Math.abs(r.fd - r.taped), relError: r.rel, tolerance: 1e-4, ok: r.rel <= 1e-4, seconds: (performance.now() - t1) / 1000 });
+    }
+    return { backend: rt.backend, rows, fallbacks: [...rt.fallbacks()], seconds: (performance.now() - t0) / 1000 };
+  } finally {
+    await rt.dispose();
+  }
+};
+
+/** A model fetched from `url`: its logits on one tile `x` and an overlap-tile segmentation of a `w`×`h` image. */
+const forward = async (backend: string, url: string, x: number[], img: { w: number; h: number; data: number[] }): Promise<PageForward> => {
+  const t0 = performance.now();
+  const rt = await createRuntime({ backend });
+  try {
+    const model = await loadModelUrl(url);
+    const n = Math.round(Math.sqrt(x.length / model.config.inChannels));
+    const logits = await predictLogits(inferenceCtx(rt), model.config, model.params, { shape: [1, model.config.inChannels, n, n], data: Float32Array.from(x) });
+    const seg = await segmentImage(rt, model, image(img.w, img.h, 1, Float32Array.from(img.data)), { tta: false });
+    return {
+      backend: rt.backend,
+      logits: Array.from(logits.data),
+      shape: [...logits.shape],
+      labels: Array.from(seg.labels),
+      probabilities: Array.from(seg.foreground ?? []),
+      seconds: (performance.now() - t0) / 1000,
+    };
+  } finally {
+    await rt.dispose();
+  }
+};
+
+/** Why a forced backend does not start (undefined: it starts), through the library's own error. */
+const start = async (backend: string): Promise<{ backend?: string; error?: string }> => {
+  try {
+    const rt = await createRuntime({ backend });
+    const b = rt.backend;
+    await rt.dispose();
+    return { backend: b };
+  } catch (e) {
+    return { error: `${e instanceof BackendError ? 'BackendError' : 'Error'}: ${(e as Error).message}` };
+  }
+};
+
+(globalThis as unknown as { unetPage: object }).unetPage = { backends: browserBackends, start, check, forward, auto: () => start('auto') };
