@@ -12,7 +12,6 @@
  * Skips (with the reason in the test name and on stderr) only when no Chromium binary exists.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -28,14 +27,11 @@ import { image } from '../../src/data/image.js';
 import { rng } from '../../src/tensor/random.js';
 import type { UNetConfig } from '../../src/unet/config.js';
 import type { PageCheck, PageForward } from './page.js';
+import { CHROMIUM_FLAGS, chromiumPath, noChromium } from './chromium.js';
 
-const CANDIDATES = [process.env['CHROMIUM_PATH'] ?? '', '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
-const executable = CANDIDATES.find((p) => p !== '' && existsSync(p));
-const noBrowser = `no Chromium binary (looked for ${CANDIDATES.filter((p) => p !== '').join(', ')}; as root: bash scripts/setup-backends.sh, or set CHROMIUM_PATH)`;
+const executable = chromiumPath;
+const noBrowser = noChromium;
 if (!executable) console.warn(`browser tests skipped: ${noBrowser}`);
-
-/** WebGPU and WebGL2 on SwiftShader: Chromium's software adapters (no GPU needed). */
-export const CHROMIUM_FLAGS = ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--use-angle=swiftshader'];
 
 const entry = fileURLToPath(new URL('./page.ts', import.meta.url));
 
