@@ -8,7 +8,9 @@
  *    references, finite differences, two whole small U-Nets) pass on webgl2 and webgpu;
  *  - a tiny model fetched as bytes from a URL gives the Node cpu backend's logits within the
  *    conv kernels' tolerance (1e-4 of the largest logit), and its overlap-tile segmentation the
- *    same probabilities and labels.
+ *    same probabilities and labels;
+ *  - 8 Adam steps of that model on one synthetic tile lower the loss, the first loss being
+ *    Node's cpu loss within 1e-4.
  * Skips (with the reason in the test name and on stderr) only when no Chromium binary exists.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,13 +22,14 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { createRuntime, type Runtime } from '../../src/runtime/runtime.js';
 import { inferenceCtx } from '../../src/autodiff/tape.js';
 import { predictLogits } from '../../src/unet/model.js';
-import { initParams, type Params } from '../../src/unet/params.js';
 import { encodeModel } from '../../src/unet/model-file.js';
 import { segmentImage } from '../../src/infer/tiles.js';
 import { image } from '../../src/data/image.js';
 import { rng } from '../../src/tensor/random.js';
-import type { UNetConfig } from '../../src/unet/config.js';
-import type { PageCheck, PageForward } from './page.js';
+import { lossAndGrads } from '../../src/train/step.js';
+import { initParams } from '../../src/unet/params.js';
+import type { PageCheck, PageForward, PageTraining } from './page.js';
+import { TINY, tinyParams, tinySample } from './tiny.js';
 import { CHROMIUM_FLAGS, chromiumPath, noChromium } from './chromium.js';
 
 const executable = chromiumPath;
@@ -39,14 +42,6 @@ const entry = fileURLToPath(new URL('./page.ts', import.meta.url));
 const bundle = async (): Promise<string> => {
   const out = await build({ entryPoints: [entry], bundle: true, platform: 'browser', format: 'esm', write: false, logLevel: 'silent' });
   return out.outputFiles[0]!.text;
-};
-
-const TINY: UNetConfig = { inChannels: 1, classes: 2, depth: 2, base: 4, dropout: 0, padding: 'valid', tile: 92 };
-/** Its seeded start weights (a seed with few dead-ReLU pixels), the output layer scaled ×30 so that most pixels are far from a tie between the classes (labels then compare). */
-const tinyParams = (): Params => {
-  const p = initParams(TINY, 2);
-  const out = p['out.weight']!;
-  return { ...p, 'out.weight': { shape: out.shape, data: out.data.map((v) => 30 * v) } };
 };
 
 it('the browser entry bundles for the browser: no Node built-in reaches it', async () => {
@@ -158,5 +153,27 @@ describe.skipIf(!executable)(`in headless Chromium${executable ? '' : ` (skipped
     }
     expect(ran.length).toBeGreaterThanOrEqual(1);
     console.log(`browser forward (tiny model from URL, one ${n}² tile + a ${w}×${h} segmentation): ${ran.join(', ')}`);
+  });
+
+  it('training steps in the page lower the loss; the first loss is that of Node cpu', async () => {
+    const start = initParams(TINY, 2); // plain seeded start weights
+    const want = await lossAndGrads(cpu, TINY, start, tinySample(), 0);
+    const arrays = Object.fromEntries(Object.entries(start).map(([k, p]) => [k, { shape: [...p.shape], data: Array.from(p.data) }]));
+    const { why } = await backends();
+    const ran: string[] = [];
+    for (const backend of ['webgl2', 'webgpu'] as const) {
+      if (why[backend] !== undefined) continue;
+      const got = await page.evaluate(
+        ([b, p]) => (globalThis as unknown as { unetPage: { train(b: string, p: object, steps: number): Promise<PageTraining> } }).unetPage.train(b, p, 8),
+        [backend, arrays] as const,
+      );
+      expect(got.backend).toBe(backend);
+      expect(Math.abs(got.losses[0]! - want.loss) / want.loss, `${backend}: first loss ${got.losses[0]} vs Node ${want.loss}`).toBeLessThanOrEqual(1e-4);
+      expect(got.losses.every(Number.isFinite)).toBe(true);
+      expect(got.losses.at(-1)!, `${backend} losses ${got.losses.join(', ')}`).toBeLessThan(0.9 * got.losses[0]!);
+      ran.push(`${backend} ${got.seconds.toFixed(2)} s (loss ${got.losses[0]!.toFixed(3)} → ${got.losses.at(-1)!.toFixed(3)})`);
+    }
+    expect(ran.length).toBeGreaterThanOrEqual(1);
+    console.log(`browser training (tiny model, 8 Adam steps on a 92² tile): ${ran.join(', ')}`);
   });
 });

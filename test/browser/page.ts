@@ -15,8 +15,14 @@ import {
   predictLogits,
   segmentImage,
   image,
+  adam,
+  initState,
+  lossAndGrads,
+  update,
   type CheckRow,
+  type Params,
 } from '../../src/browser.js';
+import { TINY, tinySample } from './tiny.js';
 
 export interface PageCheck {
   readonly backend: string;
@@ -73,6 +79,33 @@ const forward = async (backend: string, url: string, x: number[], img: { w: numb
   }
 };
 
+export interface PageTraining {
+  readonly backend: string;
+  readonly losses: number[];
+  readonly seconds: number;
+}
+
+/** `steps` Adam steps (lr 1e-2) of the tiny model on one synthetic tile, from `params` (the test's start weights, as arrays). */
+const train = async (backend: string, start: Record<string, { shape: number[]; data: number[] }>, steps: number): Promise<PageTraining> => {
+  const t0 = performance.now();
+  const rt = await createRuntime({ backend });
+  try {
+    const sample = tinySample();
+    const opt = adam();
+    let params: Params = Object.fromEntries(Object.entries(start).map(([k, v]) => [k, { shape: v.shape as unknown as Params[string]['shape'], data: Float32Array.from(v.data) }]));
+    let state = initState(opt, params);
+    const losses: number[] = [];
+    for (let i = 0; i < steps; i++) {
+      const r = await lossAndGrads(rt, TINY, params, sample, i);
+      losses.push(r.loss);
+      ({ params, state } = update(opt, state, params, r.grads, 1e-2));
+    }
+    return { backend: rt.backend, losses, seconds: (performance.now() - t0) / 1000 };
+  } finally {
+    await rt.dispose();
+  }
+};
+
 /** Why a forced backend does not start (undefined: it starts), through the library's own error. */
 const start = async (backend: string): Promise<{ backend?: string; error?: string }> => {
   try {
@@ -85,4 +118,4 @@ const start = async (backend: string): Promise<{ backend?: string; error?: strin
   }
 };
 
-(globalThis as unknown as { unetPage: object }).unetPage = { backends: browserBackends, start, check, forward, auto: () => start('auto') };
+(globalThis as unknown as { unetPage: object }).unetPage = { backends: browserBackends, start, check, forward, train, auto: () => start('auto') };
