@@ -1,11 +1,12 @@
 /**
  * The page of `npm run web` (web/index.html): drop or pick a PNG, choose a shipped model and a
- * backend, segment by overlap-tile inference with a progress bar, see the overlay. It imports
+ * backend, segment by overlap-tile inference with a progress bar (yielding to the browser
+ * between tiles), see the overlay. It imports
  * the library's browser entry (src/browser.ts) as a web app imports 'unet-ts'; scripts/web.ts
  * bundles it with esbuild and serves it with the models. The image is decoded by the browser
  * (createImageBitmap), turned grey, normalised per image as `unet-ts segment` does.
  */
-import { BUNDLED_MODELS, browserBackends, createRuntime, image, loadModelUrl, normalize, segmentImage, type Image, type ModelData, type Runtime } from '../src/browser.js';
+import { BUNDLED_MODELS, browserBackends, createRuntime, gpujsForward, image, loadModelUrl, normalize, segmentImage, type Image, type ModelData, type Runtime, type TileForward } from '../src/browser.js';
 import { luminance } from '../src/data/image.js';
 import { overlay } from '../src/plot/overlay.js';
 
@@ -99,8 +100,12 @@ const segment = async (file: File): Promise<void> => {
       return [v, v, v];
     });
     status.textContent = `segmenting ${raw.width}×${raw.height} with ${name} on ${r.backend}…`;
+    // The GPU.js forward, yielding to the browser before each tile so that the page repaints
+    // (progress bar) and takes input between tiles; within a tile a webgl2 kernel blocks.
+    const gpu = gpujsForward(r, m);
+    const engine: TileForward = { ...gpu, forwardTile: async (x, n) => (await new Promise((go) => setTimeout(go, 0)), gpu.forwardTile(x, n)) };
     const t0 = performance.now();
-    const seg = await segmentImage(r, m, input, {
+    const seg = await segmentImage(engine, m, input, {
       tta: tta.checked,
       onTile: (p) => {
         progress.value = p.done / p.total;
