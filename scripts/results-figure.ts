@@ -1,12 +1,13 @@
 /**
  * The README's result pictures for one labelled image: input, the Eq. 2 weight map the
- * loss uses (viridis, w(x) from 1 to its maximum), and the model's prediction overlay
- * (yellow: predicted only, magenta: ground truth only, white: both), side by side with
- * captions. Run with tsx:
+ * loss used (viridis, from 0 to its maximum; w0 = 10, σ = 5 px, per-image class balance) or,
+ * with --middle probability (for a model trained without the border term), the model's
+ * foreground probability, and the model's prediction overlay (yellow: predicted only,
+ * magenta: ground truth only, white: both), side by side with captions. Run with tsx:
  *
  *   npx tsx scripts/results-figure.ts --model models/isbi2012-small.safetensors \
  *     --images ../shared/data/isbi2012/images --labels ../shared/data/isbi2012/labels \
- *     --stem 22 --out docs/isbi2012-small-result.png [--instances] [--scale 2]
+ *     --stem 22 --out docs/isbi2012-small-result.png [--instances] [--scale 2] [--middle weights|probability]
  */
 import { parseArgs } from 'node:util';
 import { loadEntry, openDataset } from '../src/data/dataset.js';
@@ -23,7 +24,7 @@ import { BLACK, draw, heatmap, raster, rasterOf, sideBySide, textHeight, upscale
 const { values } = parseArgs({
   options: {
     model: { type: 'string' }, images: { type: 'string' }, labels: { type: 'string' }, stem: { type: 'string' },
-    out: { type: 'string' }, instances: { type: 'boolean' }, scale: { type: 'string' },
+    out: { type: 'string' }, instances: { type: 'boolean' }, scale: { type: 'string' }, middle: { type: 'string' },
   },
 });
 const need = (k: string): string => {
@@ -32,6 +33,8 @@ const need = (k: string): string => {
   return v;
 };
 const scale = Number(values.scale ?? '1');
+const middle = values.middle ?? 'weights';
+if (middle !== 'weights' && middle !== 'probability') throw new Error(`results-figure: --middle ${middle}; expected weights or probability`);
 
 /** A raster with a caption line above it. */
 const captioned = (r: Raster, text: string): Raster => {
@@ -50,7 +53,7 @@ const w = weightMap()(e.labels);
 const model = await loadCheckpoint(need('model'));
 const rt = await createRuntime();
 try {
-  const seg = await segmentImage(rt, model, e.image, { keep: 'none' });
+  const seg = await segmentImage(rt, model, e.image, { keep: middle === 'probability' ? 'foreground' : 'none' });
   const { width, height } = e.image;
   const grey = displayGrey(e.image);
   const input = rasterOf(image(width, height, 1, grey.map((v) => 255 * v)));
@@ -58,7 +61,9 @@ try {
   for (const v of w.data) maxW = Math.max(maxW, v);
   const panels = [
     captioned(upscale(input, scale), 'input'),
-    captioned(upscale(heatmap(w.data, width, height, { min: 0, max: maxW }), scale), `weight map w(x), 0 to ${maxW.toFixed(1)}`),
+    middle === 'probability' && seg.foreground
+      ? captioned(upscale(heatmap(seg.foreground, width, height, { min: 0, max: 1 }), scale), 'P(foreground), 0 to 1')
+      : captioned(upscale(heatmap(w.data, width, height, { min: 0, max: maxW }), scale), `weight map w(x), 0 to ${maxW.toFixed(1)}`),
     captioned(upscale(overlayRaster(e.image, seg.labels, e.labels.classes.data), scale), 'prediction vs truth'),
   ];
   writeFileAtomic(need('out'), encodeRgbPng(sideBySide(panels, 12)));
