@@ -194,8 +194,15 @@ beforeAll(() => {
   mkdirSync(OUT, { recursive: true });
   const byName = new Map<string, { ex: Example; gen: Generated }>();
   const ownOf = new Map(sources.map((s) => [s.file, exportedNames(s.text)]));
+  // The package root re-exports the platform-free part (`export * from './portable.js'`): follow it.
+  const reExported = (file: string): string[] => {
+    const text = sources.find((s) => s.file === file)?.text ?? '';
+    const stars = [...text.matchAll(/^export\s+\*\s+from\s+'(\.[^']+)\.js'/gm)].map((m) => path.posix.join(path.posix.dirname(file), `${m[1]!}.ts`));
+    return [...(ownOf.get(file) ?? []), ...stars.flatMap(reExported)];
+  };
+  const rootNames = reExported('src/index.ts');
   for (const ex of [...examples, CANARY]) {
-    const gen = generate(ex, ownOf.get(ex.file) ?? [], ownOf.get('src/index.ts') ?? []);
+    const gen = generate(ex, ownOf.get(ex.file) ?? [], rootNames);
     const name = ex === CANARY ? 'canary.ts' : gen.name;
     writeFileSync(path.join(OUT, name), gen.text);
     byName.set(path.join(OUT, name), { ex, gen });
