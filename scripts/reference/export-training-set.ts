@@ -22,7 +22,7 @@
 import { parseArgs } from 'node:util';
 import * as E from 'fp-ts/lib/Either.js';
 import { datasetClassWeights, loadEntry, openDataset, splitDataset, trainingItem, type Dataset } from '../../src/data/dataset.js';
-import { weightMapCache, type WeightMapOptions } from '../../src/data/weight-map.js';
+import { parseClassWeights, weightMapCache, type WeightMapOptions } from '../../src/data/weight-map.js';
 import { writeSafetensorsFile } from '../../src/checkpoint/safetensors-file.js';
 import type { NamedTensor } from '../../src/checkpoint/safetensors.js';
 
@@ -67,15 +67,9 @@ const trainSet: Dataset =
       : all;
 
 const cwFlag = values['class-weights'] ?? 'balanced';
-const classWeights: WeightMapOptions['classWeights'] =
-  cwFlag === 'dataset'
-    ? datasetClassWeights(trainSet)
-    : cwFlag === 'none' || cwFlag === 'balanced'
-      ? cwFlag
-      : cwFlag.split(',').map((s) => {
-          const x = Number(s);
-          return Number.isFinite(x) && x >= 0 ? x : fail(`--class-weights ${cwFlag}: expected none, balanced, dataset or non-negative numbers W0,W1,...`);
-        });
+const choice = parseClassWeights(2)(cwFlag);
+const chosen = E.isLeft(choice) ? fail(choice.left) : choice.right;
+const classWeights: WeightMapOptions['classWeights'] = chosen === 'dataset' ? datasetClassWeights(trainSet) : chosen;
 const weightOptions: WeightMapOptions = { w0: num('w0', 10)!, sigma: num('sigma', 5)!, classWeights };
 const cache = weightMapCache(weightOptions);
 const load = loadEntry(trainSet);
@@ -99,7 +93,7 @@ const options = {
   kind: instances ? 'instances' : 'binary',
   split: values.names !== undefined ? { names: values.names } : fraction !== undefined ? { valFraction: fraction, seed } : 'all',
   classWeights: cwFlag,
-  classWeightValues: typeof classWeights === 'string' ? classWeights : classWeights,
+  classWeightValues: classWeights,
   w0: weightOptions.w0,
   sigma: weightOptions.sigma,
   normalize: 'per-image',

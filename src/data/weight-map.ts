@@ -24,6 +24,7 @@
  * declare const labels: Labels;
  * const w = weightMap()(labels); // { width, height, data: Float32Array }
  */
+import * as E from 'fp-ts/lib/Either.js';
 import { edtSquared } from './distance.js';
 import type { LabelMap, Labels } from './labels.js';
 
@@ -43,6 +44,26 @@ export interface WeightMapOptions {
   /** Largest error allowed in the border term far from objects (default 1e-4). */
   readonly tolerance?: number;
 }
+
+/** What `--class-weights` asks for: WeightMapOptions' classWeights, or 'dataset' (computed from the training labels by `datasetClassWeights`). */
+export type ClassWeightsChoice = 'balanced' | 'dataset' | 'none' | readonly number[];
+
+/**
+ * Parses a class-weight choice as the `train` flag and the reference export spell it:
+ * balanced, dataset, none, or one finite weight ≥ 0 per class ("W0,W1,..."). The error
+ * says which value was given and what was expected.
+ *
+ * @example
+ * parseClassWeights(2)('1,5'); // right([1, 5])
+ * parseClassWeights(2)('1');   // left('--class-weights 1 gives 1 weight(s); the network has 2 classes')
+ */
+export const parseClassWeights = (classes: number) => (flag: string): E.Either<string, ClassWeightsChoice> => {
+  if (flag === 'balanced' || flag === 'dataset' || flag === 'none') return E.right(flag);
+  const ws = flag.split(',').map((x) => (x.trim() === '' ? NaN : Number(x)));
+  if (ws.some((x) => !Number.isFinite(x) || x < 0)) return E.left(`--class-weights ${flag}; expected balanced, dataset, none or comma-separated numbers ≥ 0 (one per class)`);
+  if (ws.length !== classes) return E.left(`--class-weights ${flag} gives ${ws.length} weight(s); the network has ${classes} classes`);
+  return E.right(ws);
+};
 
 /**
  * The class-balancing weights w_c(k) of one class map (see the module comment).

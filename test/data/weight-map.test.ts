@@ -1,7 +1,8 @@
 import fc from 'fast-check';
+import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
 import { labelMap, type Labels } from '../../src/data/labels.js';
-import { classBalance, weightMap, weightMapCache } from '../../src/data/weight-map.js';
+import { classBalance, parseClassWeights, weightMap, weightMapCache } from '../../src/data/weight-map.js';
 
 /** Labels from an instance-id grid (class 1 wherever an id is set). */
 const fromIds = (w: number, ids: number[]): Labels => {
@@ -102,5 +103,18 @@ describe('weight map (Sec. 3, Eq. 2)', () => {
     expect(cache.size()).toBe(1);
     expect(cache.get('set/b', l)).not.toBe(a);
     expect(cache.size()).toBe(2);
+  });
+});
+
+describe('parseClassWeights', () => {
+  it('keeps the named choices and parses one weight ≥ 0 per class', () => {
+    for (const name of ['balanced', 'dataset', 'none'] as const) expect(parseClassWeights(2)(name)).toEqual(E.right(name));
+    expect(parseClassWeights(3)('1, 0.5,2')).toEqual(E.right([1, 0.5, 2]));
+  });
+  it('names the value and what was expected', () => {
+    expect(parseClassWeights(2)('inverse')).toEqual(E.left('--class-weights inverse; expected balanced, dataset, none or comma-separated numbers ≥ 0 (one per class)'));
+    expect(parseClassWeights(2)('1,')).toEqual(E.left('--class-weights 1,; expected balanced, dataset, none or comma-separated numbers ≥ 0 (one per class)'));
+    expect(parseClassWeights(2)('1,-2')).toEqual(E.left('--class-weights 1,-2; expected balanced, dataset, none or comma-separated numbers ≥ 0 (one per class)'));
+    expect(parseClassWeights(2)('1,2,3')).toEqual(E.left('--class-weights 1,2,3 gives 3 weight(s); the network has 2 classes'));
   });
 });

@@ -16,7 +16,7 @@ import { configFromFlags } from '../model-source.js';
 import { progressReporter } from '../progress-bar.js';
 import { createRuntime } from '../../runtime/runtime.js';
 import { loadEntry, openDataset, splitDataset, trainingItem, type Dataset } from '../../data/dataset.js';
-import { weightMapCache } from '../../data/weight-map.js';
+import { parseClassWeights, weightMapCache } from '../../data/weight-map.js';
 import { initParams } from '../../unet/params.js';
 import { loadCheckpoint } from '../../train/checkpoint.js';
 import { adam, sgd, type OptimizerConfig } from '../../train/optim.js';
@@ -92,20 +92,6 @@ export const recipeDefaults = (instances: boolean) =>
     w0: instances ? 10 : 0,
     sigma: 5,
   }) as const;
-
-/**
- * `--class-weights` as WeightMapOptions' classWeights: 'balanced', 'none', or fixed weights
- * (one finite number ≥ 0 per class); 'dataset' is computed from the training labels later
- * (returned here as 'balanced' and replaced by the caller).
- */
-const classWeightsOf = (flag: string, classes: number): 'balanced' | 'none' | readonly number[] => {
-  if (flag === 'balanced' || flag === 'dataset') return 'balanced';
-  if (flag === 'none') return 'none';
-  const ws = flag.split(',').map((x) => (x.trim() === '' ? NaN : Number(x)));
-  if (ws.some((x) => !Number.isFinite(x) || x < 0)) throw new UsageError(`${c}: --class-weights ${flag}; expected balanced, dataset, none or comma-separated numbers ≥ 0 (one per class)`);
-  if (ws.length !== classes) throw new UsageError(`${c}: --class-weights ${flag} gives ${ws.length} weight(s); the network has ${classes} classes`);
-  return ws;
-};
 
 /** The fields of a configuration that fix the network (all but the default tile). */
 const architecture = (k: UNetConfig): string => `depth ${k.depth}, base ${k.base}, ${k.inChannels} input channel(s), ${k.classes} classes, ${k.padding} padding, dropout ${k.dropout}`;
@@ -210,7 +196,8 @@ export const train: Command = {
       }
     } else config = configFromFlags(c, preset, configFile, 'small');
     const tile = tileAsked ?? config.tile;
-    const fixedWeights = classWeightsOf(classWeightsFlag, config.classes);
+    const choice = parseClassWeights(config.classes)(classWeightsFlag);
+    if (E.isLeft(choice)) throw new UsageError(`${c}: ${choice.left}`);
     const g = geometry({ depth: config.depth, padding: config.padding })(tile);
     if (E.isLeft(g)) throw new UsageError(`${c}: --tile ${tile}: ${g.left.message}`);
     const rt0 = resumed?.training;
@@ -272,7 +259,7 @@ export const train: Command = {
         trainSet = split.train;
         valSet = split.validation;
       }
-      const weightOptions: WeightMapOptions = { w0, sigma, classWeights: classWeightsFlag === 'dataset' ? datasetClassWeights(trainSet) : fixedWeights };
+      const weightOptions: WeightMapOptions = { w0, sigma, classWeights: choice.right === 'dataset' ? datasetClassWeights(trainSet) : choice.right };
       const cache = weightMapCache(weightOptions);
       const load = loadEntry(trainSet);
       const items = trainSet.entries.map((e) => trainingItem(cache)(load(e)));
