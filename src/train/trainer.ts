@@ -20,7 +20,6 @@
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { rng, type Rng } from '../tensor/random.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { sampleTile, type Sample, type TrainingItem } from '../data/tiles.js';
 import type { AugmentOptions } from '../data/augment.js';
@@ -32,6 +31,7 @@ import { saveCheckpoint } from '../train/checkpoint.js';
 import { initState, meanGrads, update, type OptimizerConfig, type OptimizerState } from './optim.js';
 import { learningRate, type Schedule } from './schedule.js';
 import { lossAndGrads, nonFiniteGradient, type LossKind } from './step.js';
+import { stepRng } from './session.js';
 
 export class TrainingError extends Error {
   constructor(message: string) {
@@ -168,8 +168,8 @@ export const lastElapsed = (text: string): number =>
     }
   }, 0);
 
-/** The generator of step `s`: independent of how many steps ran before (resume = uninterrupted). */
-export const stepRng = (seed: number, s: number): Rng => rng((Math.imul(seed, 0x9e3779b1) ^ Math.imul(s + 1, 0x85ebca6b)) >>> 0);
+// The generator of step `s` lives with the in-memory step (session.ts), which draws the same tiles.
+export { stepRng };
 
 export const train = async (o: TrainOptions): Promise<TrainResult> => {
   const g = geometry({ depth: o.config.depth, padding: o.config.padding })(o.tile ?? o.config.tile);
