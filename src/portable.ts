@@ -49,9 +49,11 @@ export { BUNDLED_MODELS, type BundledModelName } from './unet/bundled-names.js';
 export { lossAndGrads, type LossKind, type StepResult } from './train/step.js';
 export { sgd, adam, initState, update, OptimizerConfigCodec, type OptimizerConfig, type OptimizerState } from './train/optim.js';
 export { ScheduleCodec, learningRate, type Schedule } from './train/schedule.js';
+export { trainStep, startTraining, stepRng, type TrainSetup, type TrainState, type StepReport } from './train/session.js';
 // Inference and metrics
 export { segmentImage, gpujsForward, type Segmentation, type SegmentOptions, type TileChoice, type Model, type TileProgress, type Engine, type TileForward } from './infer/tiles.js';
 export { InferenceError } from './infer/inference-error.js';
+export { outputPngs, instanceMap, probabilityImage, overlayRaster, displayGrey, MAX_ID16, type OutputPng, type OutputOptions } from './infer/output-images.js';
 export * as metrics from './metrics/index.js';
 // Data in memory
 export { image, toTensor, fromTensor, normalize, type Image, type RawImage, type NormalizeMode } from './data/image.js';
@@ -59,6 +61,9 @@ export { DataError } from './data/errors.js';
 export { labelsFromImage, type LabelMap, type Labels, type LabelKind, type LabelOptions, type Connectivity } from './data/labels.js';
 export { weightMap, weightMapCache, type WeightMap, type WeightMapOptions, type WeightMapCache } from './data/weight-map.js';
 export { sampleTile, type Sample, type TileOptions, type TrainingItem } from './data/tiles.js';
+export { pngBytes, rgbPngBytes, type RgbPixels, type WriteOptions } from './data/png-encode.js';
+export { decodeTiff, decodeTiffPages, type TiffOptions } from './data/tiff-decode.js';
 export { synthetic, type SyntheticOptions, type SyntheticSample } from './data/synthetic.js';
+export { syntheticLabelled, trainingItemOf, type LabelledImage } from './data/synthetic-set.js';
 export type { AugmentOptions, GrayOptions } from './data/augment.js';
 export type { Interpolation } from './data/interpolate.js';

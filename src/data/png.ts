@@ -1,6 +1,7 @@
 /**
- * The project's one PNG codec (through pngjs): raw intensities of data images in and out,
- * and 8-bit RGB pictures (plot's `Raster`, see `encodeRgbPng`) out.
+ * The project's one PNG codec: raw intensities of data images in (through pngjs) and out,
+ * and 8-bit RGB pictures (plot's `Raster`, see `encodeRgbPng`) out; the writing is
+ * png-encode.ts's (no Node built-in, so the browser build encodes the same bytes).
  *
  * Reading handles every PNG the standard allows: 1/2/4/8/16-bit grey, grey+alpha, RGB,
  * RGBA and palette images, interlaced or not. Values are not rescaled (`skipRescale`), so a
@@ -28,6 +29,7 @@ import * as zlib from 'node:zlib';
 import { PNG } from 'pngjs';
 import { writeFileAtomic } from '../io/atomic.js';
 import { DataError, messageOf, shortName } from './errors.js';
+import { pngBytes, rgbPngBytes, type RgbPixels, type WriteOptions } from './png-encode.js';
 import { image, luminance, type Image, type RawImage } from './image.js';
 import { DEFAULT_MAX_PIXELS, checkPixelCount } from './limits.js';
 
@@ -292,51 +294,20 @@ export const readPng = (file: string, opts: ReadOptions = {}): RawImage => {
   return decodePng(bytes, file, opts);
 };
 
-export interface WriteOptions {
-  /** 8 (default) or 16 bits per sample. */
-  readonly bitDepth?: 8 | 16;
-}
+export type { WriteOptions, RgbPixels } from './png-encode.js';
 
-/** 8-bit RGB pixels interleaved row by row (pixel (x, y) at data[3(y·width + x)] … +2), e.g. plot's `Raster`. */
-export interface RgbPixels {
-  readonly width: number;
-  readonly height: number;
-  readonly data: Uint8Array;
-}
-
-/** PNG bytes of interleaved samples, the layout PNG stores: the one encoder of both entry points. */
-const encodeSamples = (width: number, height: number, channels: 1 | 3, depth: 8 | 16, samples: Uint8Array | Uint16Array): Buffer => {
-  const colorType = channels === 1 ? 0 : 2;
-  const png = new PNG({ width, height, bitDepth: depth, colorType, inputColorType: colorType, inputHasAlpha: false });
-  // pngjs reads 16-bit input as host-order Uint16 over this buffer's ArrayBuffer.
-  png.data = Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength);
-  return PNG.sync.write(png, { bitDepth: depth, colorType, inputColorType: colorType, inputHasAlpha: false, deflateLevel: zlib.constants.Z_DEFAULT_COMPRESSION });
-};
+/** The encoder's bytes as a Buffer (a Uint8Array with Node's methods), without a copy. */
+const asBuffer = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 
 /**
- * Encodes a 1-channel (grey) or 3-channel (RGB) image as PNG bytes. Values are written as
- * they are, rounded and clamped to 0…2^bits − 1: scale them first (e.g. ×255) if needed.
+ * Encodes a 1-channel (grey) or 3-channel (RGB) image as PNG bytes (`pngBytes` of
+ * png-encode.ts, the encoder the browser build uses too). Values are written as they are,
+ * rounded and clamped to 0…2^bits − 1: scale them first (e.g. ×255) if needed.
  *
  * @example
  * encodePng(image(2, 1, 1, Float32Array.of(0, 65535)), { bitDepth: 16 });
  */
-export const encodePng = (img: Image, opts: WriteOptions = {}): Buffer => {
-  const depth = opts.bitDepth ?? 8;
-  if (img.channels !== 1 && img.channels !== 3) {
-    throw new DataError(`encodePng: ${img.channels} channels; expected 1 (grey) or 3 (RGB)`);
-  }
-  const n = img.width * img.height;
-  const c = img.channels;
-  const max = depth === 16 ? 65535 : 255;
-  const packed = depth === 16 ? new Uint16Array(n * c) : new Uint8Array(n * c);
-  for (let i = 0; i < n; i++) {
-    for (let k = 0; k < c; k++) {
-      const v = Math.round(img.data[k * n + i]!);
-      packed[i * c + k] = v < 0 || Number.isNaN(v) ? 0 : v > max ? max : v;
-    }
-  }
-  return encodeSamples(img.width, img.height, c, depth, packed);
-};
+export const encodePng = (img: Image, opts: WriteOptions = {}): Buffer => asBuffer(pngBytes(img, opts));
 
 /**
  * Encodes 8-bit interleaved RGB pixels (a drawn picture: chart, overlay, heat map) as PNG
@@ -345,12 +316,7 @@ export const encodePng = (img: Image, opts: WriteOptions = {}): Buffer => {
  * @example
  * encodeRgbPng({ width: 64, height: 64, data: new Uint8Array(64 * 64 * 3).fill(255) }); // a white 64×64 PNG
  */
-export const encodeRgbPng = (p: RgbPixels): Buffer => {
-  if (p.data.length !== 3 * p.width * p.height) {
-    throw new DataError(`encodeRgbPng: ${p.data.length} bytes for ${p.width}×${p.height} pixels; expected ${3 * p.width * p.height} (3 per pixel)`);
-  }
-  return encodeSamples(p.width, p.height, 3, 8, p.data);
-};
+export const encodeRgbPng = (p: RgbPixels): Buffer => asBuffer(rgbPngBytes(p));
 
 /**
  * Writes a grey (8/16-bit) or RGB (8-bit) PNG atomically (see src/io/atomic.ts).

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { image } from '../../src/data/image.js';
 import { readPng } from '../../src/data/png.js';
 import { displayGrey, instanceMap, probabilityImage, writeOutputs } from '../../src/infer/outputs.js';
+import { outputPngs } from '../../src/infer/output-images.js';
 import type { Segmentation } from '../../src/infer/tiles.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'unet-infer-outputs-'));
@@ -48,6 +49,17 @@ describe('writeOutputs', () => {
       }),
       { numRuns: 25 },
     );
+  });
+
+  it('writes exactly the bytes of outputPngs (what the browser page offers as downloads)', () => {
+    const p1 = Float32Array.from({ length: 35 }, (_, i) => (i % 6) / 5);
+    const seg = segOf(7, 5, p1);
+    const img = image(7, 5, 1, p1);
+    const { files, instances } = writeOutputs(dir, 'b', img, seg, { instances: true });
+    const pngs = outputPngs(img, seg, { instances: true });
+    expect(pngs.instances).toBe(instances);
+    expect(pngs.files.map((f) => `b_${f.name}.png`)).toEqual(files.map((f) => path.basename(f)));
+    pngs.files.forEach((f, i) => expect(new Uint8Array(fs.readFileSync(files[i]!))).toEqual(f.bytes));
   });
 
   it('draws predicted contours in yellow and ground truth in magenta over the grey image', () => {
