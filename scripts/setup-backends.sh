@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs the system packages unet-ts's optional WebGPU backend and its browser tests need on
-# Debian/Ubuntu.
+# Installs the system packages unet-ts's optional WebGPU backend, its browser tests and its queue
+# tests need on Debian/Ubuntu.
 #
 #   browser tests (test/browser/): Debian's `chromium`, driven headless by playwright-core (no
 #           browser download); WebGL2 and WebGPU there run on SwiftShader (software). Without a
@@ -11,6 +11,10 @@
 #           runtime finds /usr/lib/chromium/vk_swiftshader_icd.json by itself when
 #           VK_ICD_FILENAMES is unset; SwiftShader is ~100x slower than webasm, so it is used
 #           only when forced (tests, --backend webgpu, UNET_BACKEND=webgpu), never by auto.
+#   queue tests (test/queue/): Debian's `redis-server`, which the tests start themselves on a free
+#           loopback port (data in a temporary folder); BullMQ needs Redis >= 5 (Debian 12: 7.0).
+#           Without the binary those tests skip, saying so. (The package may also start a
+#           system Redis on port 6379; the tests do not use it.)
 #   headlessgl is not set up here (a native `gl` build: libx11-dev libxi-dev libxext-dev
 #           pkg-config, `npm rebuild gl`, and xvfb xauth libgl1-mesa-dri + xvfb-run to run).
 #
@@ -21,7 +25,7 @@ set -euo pipefail
 
 log() { echo "setup-backends: $*"; }
 
-PACKAGES=(chromium libvulkan1)
+PACKAGES=(chromium libvulkan1 redis-server)
 ICDS=(
   /usr/lib/chromium/vk_swiftshader_icd.json
   /usr/lib/chromium-browser/vk_swiftshader_icd.json
@@ -29,7 +33,7 @@ ICDS=(
 )
 
 if [[ $(id -u) -ne 0 ]]; then
-  log "not root; skipping. To enable WebGPU (SwiftShader) tests: sudo apt-get install chromium libvulkan1"
+  log "not root; skipping. To enable the WebGPU (SwiftShader), browser and queue tests: sudo apt-get install chromium libvulkan1 redis-server"
   exit 0
 fi
 if ! command -v apt-get >/dev/null 2>&1; then

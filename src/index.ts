@@ -40,10 +40,16 @@ export { encodeNpy, readNpy, type NpyArray } from './export/npy.js';
 export { onnxForward, loadOnnxruntime, ONNXRUNTIME_INSTALL, ONNXRUNTIME_PACKAGE, type OnnxForward, type OnnxForwardOptions, type OrtModule, type OrtSession } from './export/onnx-runtime.js';
 // Evaluation and outputs (files)
 export {
-  evaluateModel, baselineEvaluation, writeOutputs,
+  evaluateModel, baselineEvaluation, writeOutputs, segmentFile,
   type Evaluation, type EvaluateOptions, type ImageMetrics, type MetricName, type OutputOptions, type Written,
-  type BaselineEntry, type BaselineEvaluation,
+  type BaselineEntry, type BaselineEvaluation, type SegmentFileOptions, type SegmentedFile,
 } from './infer/index.js';
+// Past one machine: segmentation jobs on a BullMQ queue in Redis (Node only)
+export {
+  submitSegmentation, runWorker, batchStatus, waitForBatch, batchFinished, QueueError, QUEUE_DEFAULT,
+  type SubmitOptions, type Submitted, type WorkerOptions, type RunningWorker, type BatchStatus, type JobFailure, type StatusOptions,
+  type SegmentJobData, type SegmentJobResult,
+} from './queue/index.js';
 // Data from files (written through one atomic writer, which throws AtomicWriteError)
 export { AtomicWriteError } from './io/atomic.js';
 export {

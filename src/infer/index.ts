@@ -29,3 +29,4 @@ export {
 export type { BaselineEntry, BaselineEvaluation } from './baseline.js';
 export { baselineLines, formatTable, reportJson, tableHeader, tableRow } from './report.js';
 export { checkChannels, checkedPlan, imageInputs, loadModel, stemOf } from './files.js';
+export { segmentFile, type SegmentFileOptions, type SegmentedFile } from './segment-file.js';

@@ -2,11 +2,10 @@
 import * as path from 'node:path';
 import { backendFlag, IMAGE_FILE_OPTIONS, IMAGE_FILE_USAGE, imageFileFlags, outDirFlag, parse, required, inferenceTileFlag, UsageError } from '../args.js';
 import type { Command } from '../command.js';
-import { readImage, readImageFile } from '../../data/image-file.js';
-import { checkChannels, imageInputs, loadModel, stemOf } from '../../infer/files.js';
-import { writeOutputs } from '../../infer/outputs.js';
+import { readImageFile } from '../../data/image-file.js';
+import { imageInputs, loadModel, stemOf } from '../../infer/files.js';
+import { segmentFile } from '../../infer/segment-file.js';
 import { progressReporter } from '../progress-bar.js';
-import { segmentImage } from '../../infer/tiles.js';
 import { ENGINE_USAGE, engineFlag, openEngine } from '../engine.js';
 
 const usage = `Usage: unet-ts segment --model FILE --out DIR [--tile N] [--tta] [--instances] [--grey]
@@ -73,16 +72,13 @@ export const segment: Command = {
     const tta = values['tta'] === true;
     try {
       for (const [i, file] of files.entries()) {
-        const img = readImage(file, { ...fileOpts, grey: values['grey'] === true, normalize: 'per-image' });
-        checkChannels(model.config, img, file);
         bar.start(`image ${i + 1}/${files.length} ${path.basename(file)}`);
-        const t0 = performance.now();
-        const seg = await segmentImage(engine.forward, model, img, { tile, tta, keep: 'all', onTile: (p) => bar.update(p) });
+        const r = await segmentFile(engine.forward, file, outDir, { ...fileOpts, tile, tta, instances: values['instances'] === true, grey: values['grey'] === true, onTile: (p) => bar.update(p) });
         bar.finish();
-        const written = writeOutputs(outDir, stemOf(file), img, seg, { instances: values['instances'] === true });
+        const { written } = r;
         const objects = written.instances === undefined ? '' : `, ${written.instances} objects`;
         console.log(
-          `${file}: ${img.width}×${img.height}, ${seg.tiles} tiles of ${seg.tile} (${seg.tiles / (tta ? 8 : 1)} per pass${tta ? ', 8 passes' : ''}) in ${((performance.now() - t0) / 1000).toFixed(1)} s on ${engine.forward.engine}${objects} → ${written.files.length} files in ${outDir}`,
+          `${file}: ${r.width}×${r.height}, ${r.tiles} tiles of ${r.tile} (${r.tiles / (tta ? 8 : 1)} per pass${tta ? ', 8 passes' : ''}) in ${r.seconds.toFixed(1)} s on ${engine.forward.engine}${objects} → ${written.files.length} files in ${outDir}`,
         );
         if ((written.instances ?? 0) > 65535) console.error(`unet-ts: warning: ${file}: ${written.instances} objects exceed 16 bits; ids in ${stemOf(file)}_instances.png wrap around`);
       }

@@ -1,0 +1,106 @@
+/**
+ * `submitSegmentation`: one BullMQ job per image file (see ./jobs.ts for what a job holds),
+ * added with retries (3 attempts, exponential backoff from 1 s) for failures that may pass
+ * (a full disk, a lost connection); a bad image or model fails its job at once (./worker.ts).
+ * The batch's job ids are stored in Redis so that `batchStatus` and `waitForBatch` can follow
+ * it; the latest batch of a queue is what they follow when no batch is named.
+ *
+ * @example
+ * import { submitSegmentation } from 'unet-ts';
+ * const { batch, added } = await submitSegmentation({ redis: 'redis://127.0.0.1:6379', model: 'm.safetensors', out: 'out', inputs: ['images/'] });
+ * console.log(`batch ${batch}: ${added} new jobs`);
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { checkedPlan, imageInputs, loadModel } from '../infer/files.js';
+import type { TileChoice } from '../infer/tiles.js';
+import { batchIdOf, batchKey, JOB_NAME, jobIdOf, latestBatchKey, QUEUE_DEFAULT, redisOptions, sha256Hex, type BatchRecord, type JobOptions, type SegmentJobData } from './jobs.js';
+import { openRedis } from './redis.js';
+
+export interface SubmitOptions {
+  /** Redis URL, `redis://host:port[/db]`. */
+  readonly redis: string;
+  /** The model file (every worker must be able to read this path). */
+  readonly model: string;
+  /** Output folder (created); every worker writes `<stem>_*.png` into it. */
+  readonly out: string;
+  /** Image files or folders of them, as `segment` takes them. */
+  readonly inputs: readonly string[];
+  /** Queue name; default QUEUE_DEFAULT. */
+  readonly queue?: string;
+  /** `segment`'s options; defaults as there. */
+  readonly tile?: TileChoice;
+  readonly tta?: boolean;
+  readonly instances?: boolean;
+  readonly grey?: boolean;
+  readonly page?: number;
+  readonly maxPixels?: number;
+  /** Tries per job for failures that may pass; default 3. */
+  readonly attempts?: number;
+}
+
+/** What was submitted: the batch, its jobs and how many of them were new to the queue. */
+export interface Submitted {
+  readonly batch: string;
+  readonly queue: string;
+  readonly jobs: readonly { readonly id: string; readonly image: string; readonly added: boolean }[];
+  /** Jobs not in the queue before (the others are queued, running or done already). */
+  readonly added: number;
+}
+
+const jobOptions = (o: SubmitOptions): JobOptions => ({
+  tile: o.tile ?? 'auto',
+  tta: o.tta === true,
+  instances: o.instances === true,
+  grey: o.grey === true,
+  ...(o.page !== undefined ? { page: o.page } : {}),
+  ...(o.maxPixels !== undefined ? { maxPixels: o.maxPixels } : {}),
+});
+
+/**
+ * Enqueues one job per image of `opts.inputs` and records the batch. Throws the
+ * InferenceError of a missing input or model (as `segment` does), a QueueError when Redis
+ * does not answer. Images are not decoded here: a bad image fails its own job.
+ *
+ * @example
+ * const again = await submitSegmentation({ redis: 'redis://127.0.0.1:6379', model: 'm.safetensors', out: 'out', inputs: ['images/'] });
+ * again.added; // 0: every job of the batch was there already
+ */
+export const submitSegmentation = async (opts: SubmitOptions): Promise<Submitted> => {
+  const connection = redisOptions(opts.redis);
+  const model = await loadModel(opts.model); // the checks and messages of `segment`
+  if (typeof opts.tile === 'number') checkedPlan(model.config, opts.tile);
+  const files = imageInputs(opts.inputs);
+  const queueName = opts.queue ?? QUEUE_DEFAULT;
+  const out = path.resolve(opts.out);
+  fs.mkdirSync(out, { recursive: true });
+  const modelSha256 = sha256Hex(fs.readFileSync(opts.model));
+  const options = jobOptions(opts);
+  const datas: SegmentJobData[] = files.map((f) => ({
+    v: 1,
+    image: path.resolve(f),
+    imageSha256: sha256Hex(fs.readFileSync(f)),
+    model: path.resolve(opts.model),
+    modelSha256,
+    out,
+    options,
+  }));
+  const redis = await openRedis(opts.redis);
+  const { Queue } = await import('bullmq');
+  const queue = new Queue<SegmentJobData>(queueName, { connection });
+  try {
+    const ids = datas.map(jobIdOf);
+    const before = await Promise.all(ids.map((id) => queue.getJobState(id)));
+    const attempts = opts.attempts ?? 3;
+    await queue.addBulk(datas.map((data, i) => ({ name: JOB_NAME, data, opts: { jobId: ids[i]!, attempts, backoff: { type: 'exponential', delay: 1000 } } })));
+    const batch = batchIdOf(ids);
+    const record: BatchRecord = { batch, created: Date.now(), jobs: ids.map((id, i) => ({ id, image: datas[i]!.image })) };
+    await redis.set(batchKey(queueName, batch), JSON.stringify(record), 'NX'); // a batch submitted again keeps its first time
+    await redis.set(latestBatchKey(queueName), batch);
+    const jobs = ids.map((id, i) => ({ id, image: datas[i]!.image, added: before[i] === 'unknown' }));
+    return { batch, queue: queueName, jobs, added: jobs.filter((j) => j.added).length };
+  } finally {
+    await queue.close();
+    await redis.quit();
+  }
+};
