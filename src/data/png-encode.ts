@@ -3,7 +3,8 @@
  * (8 or 16 bits) and 8-bit RGB images, one IHDR, one IDAT, one IEND, each row filtered by
  * the usual heuristic (the filter of None/Sub/Up/Paeth with the least sum of absolute
  * residuals). Node's `encodePng`/`encodeRgbPng` (png.ts) wrap these bytes in a Buffer;
- * a browser page offers them as downloads (`new Blob([bytes], { type: 'image/png' })`).
+ * a browser page offers them as downloads (`new Blob([bytes], { type: 'image/png' })`; the
+ * bytes are typed `Uint8Array<ArrayBuffer>`, which a Blob takes).
  * `decodePng` (png.ts), strict about CRCs, the zlib stream and row filters, reads them back.
  *
  * @example
@@ -87,7 +88,7 @@ const filterRows = (raw: Uint8Array, rowBytes: number, height: number, bpp: numb
 const SIGNATURE = Uint8Array.of(137, 80, 78, 71, 13, 10, 26, 10);
 
 /** PNG bytes of `samples` (interleaved, host order for 16 bits). */
-const encodeSamples = (width: number, height: number, channels: 1 | 3, depth: 8 | 16, samples: Uint8Array | Uint16Array): Uint8Array => {
+const encodeSamples = (width: number, height: number, channels: 1 | 3, depth: 8 | 16, samples: Uint8Array | Uint16Array): Uint8Array<ArrayBuffer> => {
   const bytesPer = depth / 8;
   const rowBytes = width * channels * bytesPer;
   const raw = new Uint8Array(rowBytes * height);
@@ -112,7 +113,7 @@ const encodeSamples = (width: number, height: number, channels: 1 | 3, depth: 8 
  * @example
  * pngBytes(image(2, 1, 1, Float32Array.of(0, 65535)), { bitDepth: 16 }).length; // a 2×1 16-bit PNG
  */
-export const pngBytes = (img: Image, opts: WriteOptions = {}): Uint8Array => {
+export const pngBytes = (img: Image, opts: WriteOptions = {}): Uint8Array<ArrayBuffer> => {
   const depth = opts.bitDepth ?? 8;
   if (img.channels !== 1 && img.channels !== 3) {
     throw new DataError(`encodePng: ${img.channels} channels; expected 1 (grey) or 3 (RGB)`);
@@ -137,7 +138,7 @@ export const pngBytes = (img: Image, opts: WriteOptions = {}): Uint8Array => {
  * @example
  * rgbPngBytes({ width: 64, height: 64, data: new Uint8Array(64 * 64 * 3).fill(255) }); // a white 64×64 PNG
  */
-export const rgbPngBytes = (p: RgbPixels): Uint8Array => {
+export const rgbPngBytes = (p: RgbPixels): Uint8Array<ArrayBuffer> => {
   if (p.data.length !== 3 * p.width * p.height) {
     throw new DataError(`encodeRgbPng: ${p.data.length} bytes for ${p.width}×${p.height} pixels; expected ${3 * p.width * p.height} (3 per pixel)`);
   }

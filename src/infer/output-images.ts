@@ -81,7 +81,7 @@ export interface OutputOptions {
 /** One picture: its name (`prob1`, `labels`, `overlay`, `instances`) and PNG bytes. */
 export interface OutputPng {
   readonly name: string;
-  readonly bytes: Uint8Array;
+  readonly bytes: Uint8Array<ArrayBuffer>;
 }
 
 /**
