@@ -53,7 +53,7 @@ export { trainStep, startTraining, stepRng, type TrainSetup, type TrainState, ty
 // Inference and metrics
 export { segmentImage, gpujsForward, type Segmentation, type SegmentOptions, type TileChoice, type Model, type TileProgress, type Engine, type TileForward } from './infer/tiles.js';
 export { InferenceError } from './infer/inference-error.js';
-export { outputPngs, instanceMap, probabilityImage, overlayRaster, displayGrey, MAX_ID16, type OutputPng, type OutputOptions } from './infer/output-images.js';
+export { outputPngs, instanceMap, probabilityImage, overlayRaster, displayGrey, MAX_ID16, type OutputPng } from './infer/output-images.js';
 export * as metrics from './metrics/index.js';
 // Data in memory
 export { image, toTensor, fromTensor, normalize, type Image, type RawImage, type NormalizeMode } from './data/image.js';
@@ -61,7 +61,7 @@ export { DataError } from './data/errors.js';
 export { labelsFromImage, type LabelMap, type Labels, type LabelKind, type LabelOptions, type Connectivity } from './data/labels.js';
 export { weightMap, weightMapCache, type WeightMap, type WeightMapOptions, type WeightMapCache } from './data/weight-map.js';
 export { sampleTile, type Sample, type TileOptions, type TrainingItem } from './data/tiles.js';
-export { pngBytes, rgbPngBytes, type RgbPixels, type WriteOptions } from './data/png-encode.js';
+export { pngBytes, rgbPngBytes, type RgbPixels } from './data/png-encode.js';
 export { decodeTiff, decodeTiffPages, type TiffOptions } from './data/tiff-decode.js';
 export { synthetic, type SyntheticOptions, type SyntheticSample } from './data/synthetic.js';
 export { syntheticLabelled, trainingItemOf, type LabelledImage } from './data/synthetic-set.js';
