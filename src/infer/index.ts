@@ -10,7 +10,7 @@
 export { InferenceError } from './inference-error.js';
 export { autoTile, tileCount, tileOrigins, tilePlan, tilingCost, type TilePlan } from './plan.js';
 export { DIHEDRAL, IDENTITY, frameSize, sourceTables, transformImage, type Dihedral } from './dihedral.js';
-export { gpujsForward, predictStrips, readTile, segmentImage, tileForward } from './tiles.js';
+export { gpujsForward, imagePlan, predictStrips, readTile, segmentImage, tileForward } from './tiles.js';
 export type { Engine, Model, SegmentOptions, Segmentation, Strip, TileChoice, TileForward, TileProgress } from './tiles.js';
 export { MAX_ID16, displayGrey, instanceMap, overlayRaster, probabilityImage, writeOutputs } from './outputs.js';
 export type { OutputOptions, Written } from './outputs.js';
@@ -29,4 +29,5 @@ export {
 export type { BaselineEntry, BaselineEvaluation } from './baseline.js';
 export { baselineLines, formatTable, reportJson, tableHeader, tableRow } from './report.js';
 export { checkChannels, checkedPlan, imageInputs, loadModel, stemOf } from './files.js';
-export { segmentFile, type SegmentFileOptions, type SegmentedFile } from './segment-file.js';
+export { readInputImage, segmentFile, type SegmentFileOptions, type SegmentedFile } from './segment-file.js';
+export { assembleStrips, decodeStrip, encodeStrip, segmentStrip, stripRows, type StripResult, type StripRows } from './strips.js';

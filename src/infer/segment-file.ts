@@ -10,7 +10,9 @@
  * const r = await segmentFile(forward, 'cells.png', 'out', { tta: false, instances: true });
  * r.written.files; // ['out/cells_prob0.png', …, 'out/cells_instances.png']
  */
+import type { Image } from '../data/image.js';
 import { readImage, type ImageFileOptions } from '../data/image-file.js';
+import type { UNetConfig } from '../unet/config.js';
 import { checkChannels, stemOf } from './files.js';
 import { writeOutputs, type Written } from './outputs.js';
 import { segmentImage, type TileChoice, type TileForward, type TileProgress } from './tiles.js';
@@ -54,6 +56,19 @@ const fileOptions = (opts: SegmentFileOptions): ImageFileOptions => ({
 });
 
 /**
+ * The image of `file` as `segment` feeds it to the network: decoded (`page`, `maxPixels`,
+ * `grey` of `opts`), normalised per image, its channels checked against `config`.
+ *
+ * @example
+ * readInputImage('cells.png', model.config, { grey: true }).channels; // 1
+ */
+export const readInputImage = (file: string, config: UNetConfig, opts: SegmentFileOptions = {}): Image => {
+  const img = readImage(file, { ...fileOptions(opts), normalize: 'per-image' });
+  checkChannels(config, img, file);
+  return img;
+};
+
+/**
  * Segments the image `file` with `forward` (an engine made for the model) and writes its
  * outputs into `outDir` (which must exist) as `<stem>_*.png`. Throws the DataError of a bad
  * image file (naming it) or the InferenceError of an image that does not fit the model.
@@ -63,8 +78,7 @@ const fileOptions = (opts: SegmentFileOptions): ImageFileOptions => ({
  * const { tiles, tile } = await segmentFile(forward, 'big.tif', 'out', { onTile: (p) => console.log(p.done, p.total) });
  */
 export const segmentFile = async (forward: TileForward, file: string, outDir: string, opts: SegmentFileOptions = {}): Promise<SegmentedFile> => {
-  const img = readImage(file, { ...fileOptions(opts), normalize: 'per-image' });
-  checkChannels(forward.model.config, img, file);
+  const img = readInputImage(file, forward.model.config, opts);
   const t0 = performance.now();
   const seg = await segmentImage(forward, forward.model, img, {
     tile: opts.tile ?? 'auto',

@@ -148,7 +148,10 @@ const softmaxInto = (logits: Float32Array, k: number, o: number, h: number, w: n
 
 /**
  * Runs the plan over the image seen through transform g and calls `onStrip` for each row
- * of tiles, top to bottom (strip coordinates are those of the transformed image).
+ * of tiles, top to bottom (strip coordinates are those of the transformed image). `rows`
+ * limits the run to the rows of tiles `from` … `to − 1` (0-based; ./strips.ts splits an image
+ * into such jobs): each tile's output depends on its input only, so those rows come out as
+ * they would in the whole run.
  *
  * @example
  * import { IDENTITY } from './dihedral.js';
@@ -163,11 +166,13 @@ export const predictStrips = async (
   g: Dihedral,
   onStrip: (s: Strip) => void,
   onTile: () => void = () => {},
+  rows?: { readonly from: number; readonly to: number },
 ): Promise<void> => {
   const k = forward.model.config.classes;
   const f = frameSize(g, img.height, img.width);
   const { tile: n, output: o, context, stride } = plan;
-  for (const y of tileOrigins(f.height, stride)) {
+  for (const [r, y] of tileOrigins(f.height, stride).entries()) {
+    if (rows !== undefined && (r < rows.from || r >= rows.to)) continue;
     const h = Math.min(stride, f.height - y);
     const probs = Array.from({ length: k }, () => new Float32Array(h * f.width));
     for (const x of tileOrigins(f.width, stride)) {
@@ -254,6 +259,21 @@ const checkImage = (img: Image): void => {
 };
 
 /**
+ * The tiling plan `segmentImage` runs for a height × width image: the tile `choice` gives
+ * ('auto': the least work up to the model's own tile, plan.ts `autoTile`). Throws an
+ * InferenceError for a tile that is not valid.
+ *
+ * @example
+ * imagePlan(model.config, 128, 128, 'auto').tile; // 316 for the `small` preset
+ */
+export const imagePlan = (cfg: UNetConfig, height: number, width: number, choice: TileChoice): TilePlan => {
+  if (choice !== 'auto' && typeof choice !== 'number') throw new InferenceError(`segmentImage: tile ${String(choice)}; expected 'auto' or a tile size`);
+  const plan = tilePlan(cfg, choice === 'auto' ? autoTile(cfg, height, width, cfg.tile) : choice);
+  if (E.isLeft(plan)) throw new InferenceError(plan.left);
+  return plan.right;
+};
+
+/**
  * Segments an image of any size by overlap-tile inference (see the module comment), with
  * the tile picked per image (`tile: 'auto'`, the default) or the one given. `engine` runs the
  * network: a Runtime (GPU.js, the default engine) or a `TileForward` made for `model` (e.g.
@@ -273,15 +293,12 @@ export const segmentImage = async (engine: Engine, model: Model, img: Image, opt
   if (img.channels !== cfg.inChannels) {
     throw new InferenceError(`segmentImage: the image has ${img.channels} channel(s), the model expects ${cfg.inChannels} (inChannels)`);
   }
-  const choice = opts.tile ?? 'auto';
-  if (choice !== 'auto' && typeof choice !== 'number') throw new InferenceError(`segmentImage: tile ${String(choice)}; expected 'auto' or a tile size`);
-  const plan = tilePlan(cfg, choice === 'auto' ? autoTile(cfg, img.height, img.width, cfg.tile) : choice);
-  if (E.isLeft(plan)) throw new InferenceError(plan.left);
+  const plan = imagePlan(cfg, img.height, img.width, opts.tile ?? 'auto');
   const { width, height } = img;
   const k = cfg.classes;
   const keep = opts.keep ?? 'all';
   const transforms = opts.tta ? DIHEDRAL : [IDENTITY];
-  const total = transforms.reduce((s, g) => s + tileCount(plan.right, frameSize(g, height, width).height, frameSize(g, height, width).width), 0);
+  const total = transforms.reduce((s, g) => s + tileCount(plan, frameSize(g, height, width).height, frameSize(g, height, width).width), 0);
   // classes whose maps are accumulated: all of them when kept or when the argmax needs them
   const tracked = keep === 'all' || (opts.tta && k > 2) ? [...Array(k).keys()] : keep === 'foreground' || opts.tta ? [1] : [];
   const maps = tracked.map(() => new Float32Array(width * height));
@@ -300,7 +317,7 @@ export const segmentImage = async (engine: Engine, model: Model, img: Image, opt
         }
       }
     };
-    await predictStrips(forward, img, plan.right, g, onStrip, () => {
+    await predictStrips(forward, img, plan, g, onStrip, () => {
       done++;
       opts.onTile?.({ done, total });
     });
@@ -315,5 +332,5 @@ export const segmentImage = async (engine: Engine, model: Model, img: Image, opt
   }
   const probs = keep === 'all' ? maps : [];
   const foreground = keep === 'none' ? undefined : maps[tracked.indexOf(1)];
-  return { width, height, classes: k, probs, foreground, labels, tiles: done, tile: plan.right.tile };
+  return { width, height, classes: k, probs, foreground, labels, tiles: done, tile: plan.tile };
 };

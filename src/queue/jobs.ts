@@ -36,7 +36,20 @@ export interface JobOptions {
   readonly maxPixels?: number;
 }
 
-/** The data of one job: one image, by path and hash. */
+/**
+ * A job that segments only some rows of tiles of its image (./strip-job.ts): strip `index` of
+ * `count`, rows of tiles `from` … `to − 1`, output rows `y0` … `y1 − 1` (infer/strips.ts).
+ */
+export interface StripJob {
+  readonly index: number;
+  readonly count: number;
+  readonly from: number;
+  readonly to: number;
+  readonly y0: number;
+  readonly y1: number;
+}
+
+/** The data of one job: one image (or one strip of it), by path and hash. */
 export interface SegmentJobData {
   /** Layout version of this record. */
   readonly v: 1;
@@ -51,6 +64,8 @@ export interface SegmentJobData {
   /** Absolute output folder; outputs are `<out>/<stem>_*.png`. */
   readonly out: string;
   readonly options: JobOptions;
+  /** Present for a strip of a large image; absent: the whole image. */
+  readonly strip?: StripJob;
 }
 
 /** What a finished job returns (BullMQ's `returnvalue`). */
@@ -63,6 +78,8 @@ export interface SegmentJobResult {
   readonly seconds: number;
   /** The worker that ran it: `<host>:<pid>`. */
   readonly worker: string;
+  /** A strip job: which, and whether it was the last one and put the image together (then `files` are the image's outputs; else none). */
+  readonly strip?: { readonly index: number; readonly count: number; readonly assembled: boolean };
 }
 
 /** Progress a worker reports while a job runs (BullMQ's `progress`). */
@@ -81,8 +98,9 @@ export const sha256Hex = (bytes: Uint8Array): string => createHash('sha256').upd
 
 /**
  * The job id of `data`: `seg-` and 32 hex digits of the sha256 of the image hash, the model
- * hash, the output folder, the image's stem and the options (the image's path itself is left
- * out: the same bytes under another folder with the same name give the same outputs).
+ * hash, the output folder, the image's stem, the options and the strip, if any (the image's
+ * path itself is left out: the same bytes under another folder with the same name give the
+ * same outputs).
  *
  * @example
  * declare const data: SegmentJobData;
@@ -90,7 +108,7 @@ export const sha256Hex = (bytes: Uint8Array): string => createHash('sha256').upd
  */
 export const jobIdOf = (data: SegmentJobData): string => {
   const stem = data.image.replace(/^.*[/\\]/, '').replace(/\.[^.]*$/, '');
-  const key = JSON.stringify([data.v, data.imageSha256, data.modelSha256, data.out, stem, data.options]);
+  const key = JSON.stringify([data.v, data.imageSha256, data.modelSha256, data.out, stem, data.options, ...(data.strip !== undefined ? [data.strip] : [])]);
   return `seg-${sha256Hex(new TextEncoder().encode(key)).slice(0, 32)}`;
 };
 

@@ -1,5 +1,6 @@
 /**
- * `submitSegmentation`: one BullMQ job per image file (see ./jobs.ts for what a job holds),
+ * `submitSegmentation`: one BullMQ job per image file (see ./jobs.ts for what a job holds), or
+ * per strip of rows of tiles for images above `stripPixels` (./strip-job.ts),
  * added with retries (3 attempts, exponential backoff from 1 s) for failures that may pass
  * (a full disk, a lost connection); a bad image or model fails its job at once (./worker.ts).
  * The batch's job ids are stored in Redis so that `batchStatus` and `waitForBatch` can follow
@@ -12,9 +13,14 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { DataError } from '../data/errors.js';
+import { readImageFile } from '../data/image-file.js';
 import { checkedPlan, imageInputs, loadModel } from '../infer/files.js';
-import type { TileChoice } from '../infer/tiles.js';
-import { batchIdOf, batchKey, JOB_NAME, jobIdOf, latestBatchKey, QUEUE_DEFAULT, redisOptions, sha256Hex, type BatchRecord, type JobOptions, type SegmentJobData } from './jobs.js';
+import { InferenceError } from '../infer/inference-error.js';
+import { stripRows } from '../infer/strips.js';
+import { imagePlan, type TileChoice } from '../infer/tiles.js';
+import type { UNetConfig } from '../unet/config.js';
+import { batchIdOf, batchKey, JOB_NAME, jobIdOf, latestBatchKey, QUEUE_DEFAULT, redisOptions, sha256Hex, type BatchRecord, type JobOptions, type SegmentJobData, type StripJob } from './jobs.js';
 import { openRedis } from './redis.js';
 
 export interface SubmitOptions {
@@ -37,6 +43,12 @@ export interface SubmitOptions {
   readonly maxPixels?: number;
   /** Tries per job for failures that may pass; default 3. */
   readonly attempts?: number;
+  /**
+   * Split images into strips of rows of tiles with at most this many output pixels each, one
+   * job per strip (./strip-job.ts); an image that fits in one strip stays one job. Absent: one
+   * job per image, and images are not decoded at submit. Not with `tta` (ignored there).
+   */
+  readonly stripPixels?: number;
 }
 
 /** What was submitted: the batch, its jobs and how many of them were new to the queue. */
@@ -58,6 +70,22 @@ const jobOptions = (o: SubmitOptions): JobOptions => ({
 });
 
 /**
+ * The strips of an image for `stripPixels` (infer/strips.ts `stripRows` on the plan the worker
+ * will run); none for a file that does not decode or fit the model: its one job fails in the
+ * worker with the error `segment` gives.
+ */
+const stripsOf = (file: string, config: UNetConfig, options: JobOptions, stripPixels: number): StripJob[] => {
+  try {
+    const { width, height } = readImageFile(file, options).image;
+    const rows = stripRows(imagePlan(config, height, width, options.tile), width, height, stripPixels);
+    return rows.map((r, index) => ({ index, count: rows.length, ...r }));
+  } catch (e) {
+    if (e instanceof DataError || e instanceof InferenceError) return [];
+    throw e;
+  }
+};
+
+/**
  * Enqueues one job per image of `opts.inputs` and records the batch. Throws the
  * InferenceError of a missing input or model (as `segment` does), a QueueError when Redis
  * does not answer. Images are not decoded here: a bad image fails its own job.
@@ -76,15 +104,11 @@ export const submitSegmentation = async (opts: SubmitOptions): Promise<Submitted
   fs.mkdirSync(out, { recursive: true });
   const modelSha256 = sha256Hex(fs.readFileSync(opts.model));
   const options = jobOptions(opts);
-  const datas: SegmentJobData[] = files.map((f) => ({
-    v: 1,
-    image: path.resolve(f),
-    imageSha256: sha256Hex(fs.readFileSync(f)),
-    model: path.resolve(opts.model),
-    modelSha256,
-    out,
-    options,
-  }));
+  const datas: SegmentJobData[] = files.flatMap((f) => {
+    const data: SegmentJobData = { v: 1, image: path.resolve(f), imageSha256: sha256Hex(fs.readFileSync(f)), model: path.resolve(opts.model), modelSha256, out, options };
+    const strips = opts.stripPixels === undefined || options.tta ? [] : stripsOf(f, model.config, options, opts.stripPixels);
+    return strips.length > 1 ? strips.map((strip) => ({ ...data, strip })) : [data];
+  });
   const redis = await openRedis(opts.redis);
   const { Queue } = await import('bullmq');
   const queue = new Queue<SegmentJobData>(queueName, { connection });

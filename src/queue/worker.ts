@@ -27,6 +27,7 @@ import { createRuntime } from '../runtime/runtime.js';
 import { decodeModel } from '../unet/model-file.js';
 import { QUEUE_DEFAULT, redisOptions, sha256Hex, type SegmentJobData, type SegmentJobProgress, type SegmentJobResult } from './jobs.js';
 import { openRedis, QueueError } from './redis.js';
+import { runStripJob } from './strip-job.js';
 
 export interface WorkerOptions {
   /** Redis URL, `redis://host:port[/db]`. */
@@ -126,6 +127,12 @@ export const runWorker = async (opts: WorkerOptions): Promise<RunningWorker> => 
         last = now;
         job.updateProgress({ done: p.done, total: p.total }).catch(() => {}); // progress is best effort
       };
+      const t0 = performance.now();
+      if (data.strip !== undefined) {
+        const r = await runStripJob(forward, data, onTile);
+        const strip = { index: data.strip.index, count: data.strip.count, assembled: r.assembled };
+        return { files: r.files, width: r.width, height: r.height, tiles: r.tiles, tile: r.tile, seconds: (performance.now() - t0) / 1000, worker: name, strip };
+      }
       const r = await segmentFile(forward, data.image, data.out, { ...data.options, onTile });
       return { files: r.written.files, width: r.width, height: r.height, tiles: r.tiles, tile: r.tile, seconds: r.seconds, worker: name };
     } catch (e) {
@@ -142,7 +149,10 @@ export const runWorker = async (opts: WorkerOptions): Promise<RunningWorker> => 
     name,
   });
   worker.on('error', (e) => log(`worker ${name}: ${e.message}`)); // e.g. Redis gone: the client reconnects
-  worker.on('completed', (job, r) => log(`done ${job.id} ${path.basename(job.data.image)}: ${r.width}×${r.height}, ${r.tiles} tiles of ${r.tile} in ${r.seconds.toFixed(2)} s on ${rt.backend}`));
+  worker.on('completed', (job, r) => {
+    const strip = r.strip === undefined ? '' : ` strip ${r.strip.index + 1}/${r.strip.count}${r.strip.assembled ? ', assembled the image' : ''}`;
+    log(`done ${job.id} ${path.basename(job.data.image)}${strip}: ${r.width}×${r.height}, ${r.tiles} tiles of ${r.tile} in ${r.seconds.toFixed(2)} s on ${rt.backend}`);
+  });
   worker.on('failed', (job, e) => log(`failed ${job?.id ?? '?'} ${job ? path.basename(job.data.image) : ''} (attempt ${job?.attemptsMade ?? '?'}): ${e.message}`));
   await worker.waitUntilReady();
   let closing: Promise<void> | undefined;

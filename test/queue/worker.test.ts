@@ -26,6 +26,7 @@ const medium = path.join(dir, 'medium'); // 8 larger ones, for the Redis restart
 const big = path.join(dir, 'big', 'big.png'); // one image of many tiles, for the SIGKILL
 const workers: WorkerProcess[] = [];
 let redis: RedisServer;
+let bigReference: Promise<Map<string, Buffer>> | undefined;
 
 /** Runs a command in this process with its output swallowed; returns the exit code. */
 const quiet = async (run: () => Promise<number>): Promise<{ code: number; out: string }> => {
@@ -132,7 +133,7 @@ describe.skipIf(!redisServerPath)(`segmentation jobs on a real Redis${redisServe
       const job = (await queue.getJob(jobs[0]!.id))!;
       expect(job.returnvalue.worker).toMatch(new RegExp(`:${b.pid}$`));
       expect(job.stalledCounter).toBe(1);
-      expect(differingFiles(outputFiles(out), await segmentInto(path.join(dir, 'ref-big'), [big]))).toEqual([]);
+      expect(differingFiles(outputFiles(out), await (bigReference ??= segmentInto(path.join(dir, 'ref-big'), [big])))).toEqual([]);
       await stopWorker(b);
     } finally {
       await close();
@@ -167,6 +168,26 @@ describe.skipIf(!redisServerPath)(`segmentation jobs on a real Redis${redisServe
     expect([...outputFiles(out).keys()].filter((f) => f.startsWith('broken'))).toEqual([]);
     expect(outputFiles(out).size).toBe(3 * 5);
     await stopWorker(w);
+  });
+
+  it('a large image as strips of tiles on 2 workers: the last strip assembles it, byte for byte what `segment` writes', async () => {
+    const started = await Promise.all([0, 1].map(() => startWorker(redis.url, ['--queue', 'strips'])));
+    workers.push(...started);
+    const out = path.join(dir, 'out-strips');
+    const sub = await quiet(() => queueCommand.run(['submit', '--redis', redis.url, '--queue', 'strips', '--model', modelFile, '--out', out, '--instances', '--strip-pixels', '40000', big]));
+    expect(sub.out).toMatch(/: (\d+) jobs for 1 images on queue strips/);
+    const count = Number(/: (\d+) jobs for/.exec(sub.out)![1]);
+    expect(count).toBeGreaterThanOrEqual(4); // 420 × 400 output pixels, at most 40,000 a strip
+    const s = await waitForBatch({ redis: redis.url, queue: 'strips', intervalMs: 100 });
+    expect(s).toMatchObject({ total: count, done: count, failed: 0 });
+    expect(differingFiles(outputFiles(out), await (bigReference ??= segmentInto(path.join(dir, 'ref-big'), [big])))).toEqual([]);
+    expect(fs.readdirSync(path.join(out, '.unet-ts-parts'))).toEqual([]); // the parts are removed once assembled
+    const { queue, close } = await jobsOf('strips');
+    const done = await queue.getCompleted(0, -1);
+    await close();
+    expect(done.filter((j) => j.returnvalue.strip?.assembled).length).toBeGreaterThanOrEqual(1);
+    expect(new Set(done.map((j) => j.returnvalue.strip?.index)).size).toBe(count);
+    await Promise.all(started.map(stopWorker));
   });
 
   it('Redis restarting mid-batch: the workers reconnect and the batch completes, equal to `segment`', async () => {

@@ -9,7 +9,7 @@ import { QUEUE_DEFAULT, redisOptions } from '../../queue/jobs.js';
 import { formatProgress, progressReporter } from '../progress-bar.js';
 
 const usage = `Usage: unet-ts queue submit --redis URL --model FILE --out DIR [--queue NAME] [--tile N] [--tta]
-                             [--instances] [--grey] [--attempts N] INPUT...
+                             [--instances] [--grey] [--attempts N] [--strip-pixels P] INPUT...
        unet-ts queue status --redis URL [--queue NAME] [--batch ID]
        unet-ts queue wait   --redis URL [--queue NAME] [--batch ID] [--interval MS]
 
@@ -24,6 +24,11 @@ the same batch again computes nothing twice.
            segment; every worker must see the same paths (a shared file system).
            --attempts N  tries per job for errors that may pass (default 3, backoff from 1 s);
                          a bad image or model fails its job at once, with segment's error
+           --strip-pixels P  split each image whose output exceeds P pixels into strips of
+                         rows of tiles of at most P pixels, one job per strip; the last strip
+                         done puts the image together: the same bytes as one job (images are
+                         decoded at submit to plan this; not with --tta). Default: one job
+                         per image
   status   one line: waiting / active / done / failed jobs of the batch and a progress bar,
            then the reason of each failed job
   wait     blocks until every job of the batch is done or failed, with a progress bar on
@@ -60,13 +65,14 @@ export const formatBatchStatus = (s: BatchStatus, now = Date.now()): string =>
 const failureLines = (s: BatchStatus): string[] => s.failures.map((f) => `failed: ${f.image} (job ${f.id}): ${f.reason}`);
 
 const submit = async (argv: readonly string[]): Promise<number> => {
-  const options: Options = { ...COMMON, model: { type: 'string' }, out: { type: 'string' }, tile: { type: 'string' }, tta: { type: 'boolean' }, instances: { type: 'boolean' }, grey: { type: 'boolean' }, attempts: { type: 'string' }, ...IMAGE_FILE_OPTIONS };
+  const options: Options = { ...COMMON, model: { type: 'string' }, out: { type: 'string' }, tile: { type: 'string' }, tta: { type: 'boolean' }, instances: { type: 'boolean' }, grey: { type: 'boolean' }, attempts: { type: 'string' }, 'strip-pixels': { type: 'string' }, ...IMAGE_FILE_OPTIONS };
   const { values, positionals } = parse('queue submit', argv, options, true);
   const redis = redisFlag('submit', values['redis']);
   const modelFile = required('queue submit', 'model', values['model']);
   const outFlag = required('queue submit', 'out', values['out']);
   if (positionals.length === 0) throw new UsageError(`queue submit: no input images; give image files or folders after the flags (see 'unet-ts queue --help')`);
   const attempts = intIn('queue submit', 'attempts', values['attempts'], { min: 1, max: 100 }, 3);
+  const stripPixels = intIn('queue submit', 'strip-pixels', values['strip-pixels'], { min: 1, max: Number.MAX_SAFE_INTEGER });
   const fileOpts = imageFileFlags('queue submit', values);
   const model = await loadModel(modelFile);
   const files = imageInputs(positionals);
@@ -77,8 +83,10 @@ const submit = async (argv: readonly string[]): Promise<number> => {
     redis, model: modelFile, out, inputs: files, tile, attempts, ...fileOpts,
     tta: values['tta'] === true, instances: values['instances'] === true, grey: values['grey'] === true,
     ...(queue !== undefined ? { queue } : {}),
+    ...(stripPixels !== undefined ? { stripPixels } : {}),
   });
-  console.log(`batch ${r.batch}: ${r.jobs.length} jobs on queue ${r.queue} (${r.added} new, ${r.jobs.length - r.added} queued, running or done already)`);
+  const images = new Set(r.jobs.map((j) => j.image)).size;
+  console.log(`batch ${r.batch}: ${r.jobs.length} jobs${images !== r.jobs.length ? ` for ${images} images` : ''} on queue ${r.queue} (${r.added} new, ${r.jobs.length - r.added} queued, running or done already)`);
   console.log(`follow it: unet-ts queue wait --redis ${redis}${queue !== undefined ? ` --queue ${queue}` : ''} --batch ${r.batch}`);
   return 0;
 };
