@@ -25,7 +25,9 @@ import { segmentFile } from '../src/infer/segment-file.js';
 import { gpujsForward } from '../src/infer/tiles.js';
 import { writeFileAtomic } from '../src/io/atomic.js';
 import { submitSegmentation } from '../src/queue/submit.js';
-import { waitForBatch } from '../src/queue/status.js';
+import { batchKey, type BatchRecord } from '../src/queue/jobs.js';
+import { openRedis } from '../src/queue/redis.js';
+import { waitForBatch, type BatchStatus } from '../src/queue/status.js';
 import { createRuntime } from '../src/runtime/runtime.js';
 import { saveCheckpoint } from '../src/train/checkpoint.js';
 import { PRESETS } from '../src/unet/config.js';
@@ -50,6 +52,23 @@ const startWorker = (url: string, queue: string): Promise<ChildProcess> =>
     });
     child.once('exit', (code) => reject(new Error(`worker exited ${code}: ${out}`)));
   });
+
+/** Redis's used_memory in bytes (INFO memory). */
+const usedMemory = async (url: string): Promise<number> => {
+  const r = await openRedis(url);
+  const info = await r.info('memory');
+  await r.quit();
+  return Number(/used_memory:(\d+)/.exec(info)![1]);
+};
+
+/** MEMORY USAGE of one finished job's hash (its data, options, return value). */
+const jobMemory = async (url: string, queue: string, s: BatchStatus): Promise<number> => {
+  const r = await openRedis(url);
+  const record = JSON.parse((await r.get(batchKey(queue, s.batch)))!) as BatchRecord;
+  const bytes = Number(await r.call('MEMORY', 'USAGE', `bull:${queue}:${record.jobs[0]!.id}`));
+  await r.quit();
+  return bytes;
+};
 
 const stop = (c: ChildProcess): Promise<void> => new Promise((resolve) => (c.once('exit', () => resolve()), c.kill('SIGTERM')));
 
@@ -86,15 +105,18 @@ const main = async (): Promise<void> => {
       // warm-up job on every worker (kernel compilation), outside the timing
       const warm = await submitSegmentation({ redis: redis.url, queue, model: modelFile, out: path.join(dir, `warm-${w}`), inputs: files.slice(0, w), instances: true });
       await waitForBatch({ redis: redis.url, queue, batch: warm.batch, intervalMs: 20 });
+      const mem0 = await usedMemory(redis.url);
       const t = performance.now();
       const { batch } = await submitSegmentation({ redis: redis.url, queue, model: modelFile, out: path.join(dir, `queued-${w}`), inputs: files, instances: true });
       const s = await waitForBatch({ redis: redis.url, queue, batch, intervalMs: 20 });
       const seconds = (performance.now() - t) / 1000;
       if (s.done !== n) throw new Error(`batch ${batch}: ${s.done} of ${n} done, ${s.failed} failed`);
+      const bytesPerJob = ((await usedMemory(redis.url)) - mem0) / n; // completed jobs are kept (their ids make resubmission free)
+      const jobBytes = await jobMemory(redis.url, queue, s);
       await Promise.all(workers.map(stop));
-      const row = { workers: w, seconds, imagesPerSecond: n / seconds, ...(w === 1 ? { overheadMsPerJob: (1000 * (seconds - alone)) / n } : {}) };
+      const row = { workers: w, seconds, imagesPerSecond: n / seconds, redisBytesPerJob: bytesPerJob, jobHashBytes: jobBytes, ...(w === 1 ? { overheadMsPerJob: (1000 * (seconds - alone)) / n } : {}) };
       rows.push(row);
-      console.log(`queue, ${w} worker${w > 1 ? 's' : ''}: ${seconds.toFixed(2)} s, ${row.imagesPerSecond.toFixed(2)} images/s (${(alone / seconds).toFixed(2)}× segment alone)${row.overheadMsPerJob !== undefined ? `, overhead ${row.overheadMsPerJob.toFixed(1)} ms/job` : ''}`);
+      console.log(`queue, ${w} worker${w > 1 ? 's' : ''}: ${seconds.toFixed(2)} s, ${row.imagesPerSecond.toFixed(2)} images/s (${(alone / seconds).toFixed(2)}× segment alone)${row.overheadMsPerJob !== undefined ? `, overhead ${row.overheadMsPerJob.toFixed(1)} ms/job` : ''}; Redis: ${bytesPerJob.toFixed(0)} B/job (job hash ${jobBytes} B)`);
     }
   } finally {
     await redis.stop();

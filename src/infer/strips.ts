@@ -10,6 +10,7 @@
  *
  * @example
  * import { assembleStrips, segmentStrip, stripRows } from './strips.js';
+ * import { imagePlan } from './tiles.js';
  * const plan = imagePlan(model.config, img.height, img.width, 'auto');
  * const strips = stripRows(plan, img.width, img.height, 1 << 20); // about 1 MP of output each
  * const parts = await Promise.all(strips.map((s) => segmentStrip(gpujsForward(rt, model), img, plan, s)));
@@ -44,6 +45,7 @@ export interface StripResult {
  * one row of tiles each), top to bottom.
  *
  * @example
+ * import type { TilePlan } from './plan.js';
  * declare const plan: TilePlan; // stride 64
  * stripRows(plan, 1000, 1000, 200_000).length; // 6: 3 rows of tiles (192 px × 1000) per strip, 16 rows
  */
@@ -63,6 +65,7 @@ export const stripRows = (plan: TilePlan, width: number, height: number, maxPixe
  * the whole image).
  *
  * @example
+ * import type { TilePlan } from './plan.js';
  * declare const plan: TilePlan;
  * const part = await segmentStrip(gpujsForward(rt, model), img, plan, stripRows(plan, img.width, img.height, 1 << 20)[0]!);
  */

@@ -54,15 +54,21 @@ const readBatch = async (redis: Awaited<ReturnType<typeof openRedis>>, queue: st
   return JSON.parse(text) as BatchRecord;
 };
 
-/** The status of every job of a batch, with one Redis client and one BullMQ queue already open. */
-const statusWith = async (
-  redis: Awaited<ReturnType<typeof openRedis>>,
-  queue: import('bullmq').Queue<SegmentJobData>,
-  queueName: string,
-  batch: string | undefined,
-): Promise<BatchStatus> => {
-  const record = await readBatch(redis, queueName, batch);
-  const states = await Promise.all(record.jobs.map((j) => queue.getJobState(j.id)));
+/** Jobs asked about at once (one pipelined round of commands). */
+const CHUNK = 1000;
+
+/**
+ * The status of every job of a batch, with one Redis client and one BullMQ queue already open.
+ * `completed` remembers the jobs seen completed (a final state), so that a poll asks Redis
+ * only about the others: O(unfinished jobs) per poll, not O(batch).
+ */
+const statusWith = async (queue: import('bullmq').Queue<SegmentJobData>, queueName: string, record: BatchRecord, completed: Set<string> = new Set()): Promise<BatchStatus> => {
+  const states: string[] = [];
+  for (let i = 0; i < record.jobs.length; i += CHUNK) {
+    const chunk = record.jobs.slice(i, i + CHUNK);
+    states.push(...(await Promise.all(chunk.map((j) => (completed.has(j.id) ? 'completed' : queue.getJobState(j.id))))));
+  }
+  states.forEach((s, i) => s === 'completed' && completed.add(record.jobs[i]!.id));
   const count = (...names: string[]): number => states.filter((s) => names.includes(s)).length;
   const failures: JobFailure[] = [];
   for (const [i, state] of states.entries()) {
@@ -106,7 +112,7 @@ const withQueue = async <T>(opts: StatusOptions, fn: (redis: Awaited<ReturnType<
  * const s = await batchStatus({ redis: 'redis://127.0.0.1:6379', batch: '9f86d081884c7d65' });
  * s.done + s.failed === s.total; // the batch is through
  */
-export const batchStatus = (opts: StatusOptions): Promise<BatchStatus> => withQueue(opts, (redis, queue, name) => statusWith(redis, queue, name, opts.batch));
+export const batchStatus = (opts: StatusOptions): Promise<BatchStatus> => withQueue(opts, async (redis, queue, name) => statusWith(queue, name, await readBatch(redis, name, opts.batch)));
 
 /**
  * Polls the batch every `intervalMs` (default 500) until every job is done or failed, calling
@@ -119,9 +125,10 @@ export const batchStatus = (opts: StatusOptions): Promise<BatchStatus> => withQu
  */
 export const waitForBatch = (opts: StatusOptions & { readonly intervalMs?: number; readonly onStatus?: (s: BatchStatus) => void }): Promise<BatchStatus> =>
   withQueue(opts, async (redis, queue, name) => {
-    const batch = opts.batch ?? (await readBatch(redis, name, undefined)).batch; // fixed now: a later submit does not change what we wait for
+    const record = await readBatch(redis, name, opts.batch); // read once: a later submit does not change what we wait for
+    const completed = new Set<string>();
     for (;;) {
-      const s = await statusWith(redis, queue, name, batch);
+      const s = await statusWith(queue, name, record, completed);
       opts.onStatus?.(s);
       if (batchFinished(s)) return s;
       await new Promise((r) => setTimeout(r, opts.intervalMs ?? 500));

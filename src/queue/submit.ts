@@ -60,6 +60,9 @@ export interface Submitted {
   readonly added: number;
 }
 
+/** Jobs added per round trip (one addBulk). */
+const CHUNK = 1000;
+
 const jobOptions = (o: SubmitOptions): JobOptions => ({
   tile: o.tile ?? 'auto',
   tta: o.tta === true,
@@ -114,9 +117,13 @@ export const submitSegmentation = async (opts: SubmitOptions): Promise<Submitted
   const queue = new Queue<SegmentJobData>(queueName, { connection });
   try {
     const ids = datas.map(jobIdOf);
-    const before = await Promise.all(ids.map((id) => queue.getJobState(id)));
     const attempts = opts.attempts ?? 3;
-    await queue.addBulk(datas.map((data, i) => ({ name: JOB_NAME, data, opts: { jobId: ids[i]!, attempts, backoff: { type: 'exponential', delay: 1000 } } })));
+    const before: string[] = [];
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      const [chunk, chunkIds] = [datas.slice(i, i + CHUNK), ids.slice(i, i + CHUNK)];
+      before.push(...(await Promise.all(chunkIds.map((id) => queue.getJobState(id)))));
+      await queue.addBulk(chunk.map((data, j) => ({ name: JOB_NAME, data, opts: { jobId: chunkIds[j]!, attempts, backoff: { type: 'exponential', delay: 1000 } } })));
+    }
     const batch = batchIdOf(ids);
     const record: BatchRecord = { batch, created: Date.now(), jobs: ids.map((id, i) => ({ id, image: datas[i]!.image })) };
     await redis.set(batchKey(queueName, batch), JSON.stringify(record), 'NX'); // a batch submitted again keeps its first time

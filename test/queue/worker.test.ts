@@ -95,6 +95,7 @@ describe.skipIf(!redisServerPath)(`segmentation jobs on a real Redis${redisServe
     expect(done).toHaveLength(20);
     expect(new Set(done.map((j) => j.returnvalue.worker)).size).toBeGreaterThanOrEqual(2);
     const doneLines = () => started.reduce((n, w) => n + (w.output().match(/^done /gm)?.length ?? 0), 0);
+    await until('a line per finished job from the workers', () => doneLines() >= 20, 5000);
     expect(doneLines()).toBe(20);
     // submitted again: same batch id, nothing new, nothing recomputed
     const mtimes = [...outputFiles(out).keys()].map((f) => fs.statSync(path.join(out, f)).mtimeMs);
