@@ -40,6 +40,7 @@ describe('unet-ts queue / worker', () => {
     await usage(queue.run(['submit', '--redis', nobody, '--model', modelFile, '--out', dir]), /^queue submit: no input images/);
     await usage(queue.run(['submit', '--redis', nobody, '--model', modelFile, '--out', dir, '--attempts', '0', img]), 'queue submit: --attempts 0: expected a number ≥ 1 and ≤ 100');
     await usage(queue.run(['submit', '--redis', nobody, '--model', modelFile, '--out', dir, '--strip-pixels', '0', img]), /^queue submit: --strip-pixels 0: expected a number ≥ 1 and ≤ /);
+    await usage(queue.run(['submit', '--redis', nobody, '--model', modelFile, '--out', dir, '--strip-pixels', '1000', '--tta', img]), /^queue submit: --strip-pixels does not go with --tta/);
     await usage(queue.run(['submit', '--redis', nobody, '--model', modelFile, '--out', dir, '--tile', '62', img]), /^queue submit: --tile 62: .*nearest valid sizes: 60 or 64$/);
     await usage(queue.run(['wait', '--redis', nobody, '--interval', '5']), 'queue wait: --interval 5: expected a number ≥ 10 and ≤ 600000');
     await usage(queue.run(['status', '--redis', nobody, '--bogus']), /^queue status: Unknown option '--bogus'/);

@@ -193,7 +193,8 @@ describe.skipIf(!redisServerPath)(`segmentation jobs on a real Redis${redisServe
 
   it('Redis restarting mid-batch: the workers reconnect and the batch completes, equal to `segment`', async () => {
     const want = await segmentInto(path.join(dir, 'ref-medium'), [medium]);
-    const started = await Promise.all([0, 1].map(() => startWorker(redis.url, ['--queue', 'restart'])));
+    // two jobs held per worker: decoding and writing overlap, tiles take turns on each runtime
+    const started = await Promise.all([0, 1].map(() => startWorker(redis.url, ['--queue', 'restart', '--concurrency', '2'])));
     workers.push(...started);
     const out = path.join(dir, 'out-medium');
     const { batch } = await submitSegmentation({ redis: redis.url, queue: 'restart', model: modelFile, out, inputs: [medium], instances: true });

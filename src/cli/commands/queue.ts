@@ -73,10 +73,16 @@ const submit = async (argv: readonly string[]): Promise<number> => {
   if (positionals.length === 0) throw new UsageError(`queue submit: no input images; give image files or folders after the flags (see 'unet-ts queue --help')`);
   const attempts = intIn('queue submit', 'attempts', values['attempts'], { min: 1, max: 100 }, 3);
   const stripPixels = intIn('queue submit', 'strip-pixels', values['strip-pixels'], { min: 1, max: Number.MAX_SAFE_INTEGER });
+  if (stripPixels !== undefined && values['tta'] === true) throw new UsageError('queue submit: --strip-pixels does not go with --tta (the 7 other flips and rotations run tiles across the strips); drop one');
   const fileOpts = imageFileFlags('queue submit', values);
   const model = await loadModel(modelFile);
   const files = imageInputs(positionals);
-  const tile = inferenceTileFlag('queue submit', values['tile'], model.config, () => files.map((file) => ({ file, width: readImageFile(file, fileOpts).image.width, height: readImageFile(file, fileOpts).image.height })));
+  const tile = inferenceTileFlag('queue submit', values['tile'], model.config, () =>
+    files.map((file) => {
+      const { width, height } = readImageFile(file, fileOpts).image;
+      return { file, width, height };
+    }),
+  );
   const out = outDirFlag('queue submit', outFlag);
   const queue = str(values['queue']);
   const r = await submitSegmentation({
