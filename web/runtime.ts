@@ -3,7 +3,8 @@
  * library pick: webgpu where an adapter answers, else webgl2, else cpu). Switching the
  * backend disposes of the old runtime before the new one starts. Both tabs share it.
  */
-import { browserBackends, createRuntime, type Runtime } from '../src/browser.js';
+import { browserBackends, createRuntime, gpujsForward, type ModelData, type Runtime, type TileForward } from '../src/browser.js';
+import { yieldToBrowser } from './dom.js';
 
 let current: { want: string; rt: Promise<Runtime> } | undefined;
 
@@ -22,4 +23,13 @@ export const backendNote = async (rt: Runtime): Promise<string> => {
   if (rt.backend !== 'webgpu') return rt.backend;
   const { adapter } = await browserBackends();
   return adapter ? `webgpu (${adapter})` : 'webgpu';
+};
+
+/**
+ * The GPU.js forward of `m`, yielding to the browser before each tile, so that the page
+ * repaints (progress bar) and takes input between tiles; within a tile a webgl2 kernel blocks.
+ */
+export const yieldingForward = (rt: Runtime, m: ModelData): TileForward => {
+  const gpu = gpujsForward(rt, m);
+  return { ...gpu, forwardTile: async (x, n) => (await yieldToBrowser(), gpu.forwardTile(x, n)) };
 };

@@ -12,7 +12,6 @@
 import {
   BUNDLED_MODELS,
   decodeTiff,
-  gpujsForward,
   image,
   instanceMap,
   loadModelUrl,
@@ -22,13 +21,12 @@ import {
   segmentImage,
   type Image,
   type ModelData,
-  type TileForward,
 } from '../src/browser.js';
 import { luminance } from '../src/data/image.js';
 import { heatmap } from '../src/plot/colormap.js';
 import { raster, type Raster } from '../src/plot/raster.js';
-import { $, drawRaster, pngLink, yieldToBrowser } from './dom.js';
-import { backendNote, runtimeFor } from './runtime.js';
+import { $, drawRaster, pngLink } from './dom.js';
+import { backendNote, runtimeFor, yieldingForward } from './runtime.js';
 
 /** What the last segmentation gave, for tests (test/browser/web.test.ts) and the console. */
 export interface WebResult {
@@ -142,10 +140,7 @@ export const initSegment = (state: SegmentState): void => {
       const [{ raw, input }, m, rt] = await Promise.all([decode(file, Number($<HTMLInputElement>('page').value)), model(name), runtimeFor($<HTMLSelectElement>('backend').value)]);
       drawRaster($('input'), grey(raw));
       status.textContent = `segmenting ${raw.width}×${raw.height} with ${name} on ${rt.backend}…`;
-      // The GPU.js forward, yielding to the browser before each tile so that the page repaints
-      // (progress bar) and takes input between tiles; within a tile a webgl2 kernel blocks.
-      const gpu = gpujsForward(rt, m);
-      const engine: TileForward = { ...gpu, forwardTile: async (x, n) => (await yieldToBrowser(), gpu.forwardTile(x, n)) };
+      const engine = yieldingForward(rt, m);
       const tta = $<HTMLInputElement>('tta').checked;
       const t0 = performance.now();
       const seg = await segmentImage(engine, m, input, {

@@ -6,7 +6,7 @@
  * and draws their overlays (prediction yellow, truth magenta) with the foreground IoU.
  * The weights can be downloaded (.safetensors) and used in the segment tab.
  *
- * Responsive: the loop yields to the browser before every step (and every held-out image),
+ * Responsive: the loop yields to the browser before every step (and every held-out tile),
  * so the page repaints, the chart moves and Stop works; within a step a webgl2 kernel
  * blocks, a webgpu one does not. `ticks` counts a 50 ms timer that runs during training:
  * it only advances when the main thread is free.
@@ -14,7 +14,7 @@
 import { encodeModel, metrics, overlayRaster, segmentImage, startTraining, trainStep, type ModelData } from '../src/browser.js';
 import { lineChart, type Series } from '../src/plot/line-chart.js';
 import { $, drawRaster, yieldToBrowser } from './dom.js';
-import { backendNote, runtimeFor } from './runtime.js';
+import { backendNote, runtimeFor, yieldingForward } from './runtime.js';
 import { addModel } from './segment.js';
 import { DEFAULT_TRAIN, TRAIN_TILES, heldOutImages, trainSetup, trainingItems, type HeldOutResult, type TrainChoice, type TrainReport } from './train-setup.js';
 
@@ -118,7 +118,7 @@ export const initTrain = (state: TrainState): void => {
         status.textContent = `${trained}; segmenting held-out image ${results.length + 1} of ${heldOut.length}…`;
         await yieldToBrowser();
         const t2 = performance.now();
-        const seg = await segmentImage(rt, m, h.image, { tta: false });
+        const seg = await segmentImage(yieldingForward(rt, m), m, h.image, { tta: false });
         const seconds = (performance.now() - t2) / 1000;
         const { width, height } = h.image;
         const iou = metrics.overlapScores(metrics.labels(width, height, seg.labels), metrics.labels(width, height, h.labels.classes.data), 2).iou[1]!;
