@@ -70,6 +70,31 @@ const jobMemory = async (url: string, queue: string, s: BatchStatus): Promise<nu
   return bytes;
 };
 
+/**
+ * Jobs per second one Redis moves through BullMQ when the jobs do nothing: 2,000 jobs added in
+ * bulk, one in-process worker at concurrency 50. The queue's own ceiling on this machine (the
+ * client shares the cores with Redis), what many workers with very short jobs would run into.
+ */
+const emptyJobsPerSecond = async (url: string): Promise<number> => {
+  const { Queue, Worker } = await import('bullmq');
+  const connection = { url, maxRetriesPerRequest: null };
+  const queue = new Queue('ceiling', { connection });
+  const count = 2000;
+  let done = 0;
+  let finish: () => void = () => {};
+  const all = new Promise<void>((resolve) => (finish = resolve));
+  const worker = new Worker('ceiling', async () => ({}), { connection, concurrency: 50, autorun: false });
+  worker.on('completed', () => ++done === count && finish());
+  const t0 = performance.now();
+  await queue.addBulk(Array.from({ length: count }, (_, i) => ({ name: 'empty', data: { i } })));
+  void worker.run();
+  await all;
+  const rate = count / ((performance.now() - t0) / 1000);
+  await worker.close();
+  await queue.close();
+  return rate;
+};
+
 const stop = (c: ChildProcess): Promise<void> => new Promise((resolve) => (c.once('exit', () => resolve()), c.kill('SIGTERM')));
 
 const main = async (): Promise<void> => {
@@ -97,6 +122,7 @@ const main = async (): Promise<void> => {
 
   // (b) the queue with W warm workers
   const redis = await startRedis();
+  let ceiling = NaN;
   const rows: { workers: number; seconds: number; imagesPerSecond: number; overheadMsPerJob?: number }[] = [];
   try {
     for (const w of workerCounts) {
@@ -118,10 +144,12 @@ const main = async (): Promise<void> => {
       rows.push(row);
       console.log(`queue, ${w} worker${w > 1 ? 's' : ''}: ${seconds.toFixed(2)} s, ${row.imagesPerSecond.toFixed(2)} images/s (${(alone / seconds).toFixed(2)}× segment alone)${row.overheadMsPerJob !== undefined ? `, overhead ${row.overheadMsPerJob.toFixed(1)} ms/job` : ''}; Redis: ${bytesPerJob.toFixed(0)} B/job (job hash ${jobBytes} B)`);
     }
+    ceiling = await emptyJobsPerSecond(redis.url);
+    console.log(`ceiling: ${ceiling.toFixed(0)} empty jobs/s through BullMQ on this Redis (one process, concurrency 50, add + process + complete, no work)`);
   } finally {
     await redis.stop();
   }
-  const report = { date: new Date().toISOString(), n, size, preset: 'tiny', backend, cores: os.cpus().length, cpu: os.cpus()[0]?.model ?? '?', segmentAlone: { seconds: alone, imagesPerSecond: n / alone }, queue: rows };
+  const report = { date: new Date().toISOString(), n, size, preset: 'tiny', backend, cores: os.cpus().length, cpu: os.cpus()[0]?.model ?? '?', segmentAlone: { seconds: alone, imagesPerSecond: n / alone }, queue: rows, emptyJobsPerSecond: ceiling };
   if (values.json) writeFileAtomic(values.json, new TextEncoder().encode(`${JSON.stringify(report, null, 2)}\n`));
   fs.rmSync(dir, { recursive: true, force: true });
 };
