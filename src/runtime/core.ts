@@ -25,7 +25,7 @@
  *   output: [3], constants: {} }, [arg1d(new Float32Array([1, 2, 3]))]);
  * await rt.dispose();
  */
-import { bufferView, deviceOf, trackDeviceMemory, type GpuDeviceLike, type GpuModule, type KernelSource, type RawBufferResult, type RawGPU, type RawKernel, type RawOutput, type KernelSettings } from './gpujs-core.js';
+import { bufferView, componentsOf, deviceOf, glView, textureSizeOf, trackDeviceMemory, trackGlTextures, type GpuDeviceLike, type GpuModule, type KernelSource, type RawBufferResult, type RawGPU, type RawKernel, type RawOutput, type KernelSettings } from './gpujs-core.js';
 import { isDeviceArray, type DeviceArray, type Stored } from '../tensor/device-tensor.js';
 import { BackendError, backendOfKernelClass, gpuMode, type BackendName } from './backend-names.js';
 
@@ -105,11 +105,19 @@ export interface RuntimeStats {
   readonly deviceBytes: number;
   readonly readBytes: number;
   readonly gpuBytes: number;
+  /** webgl2: textures created minus deleted since the runtime started (0 elsewhere); steady when nothing leaks. */
+  readonly gpuTextures: number;
 }
 
 export interface RuntimeOptions {
   /** Backend name or 'auto'; default: UNET_BACKEND, else auto. */
   readonly backend?: string;
+  /**
+   * Keep kernel results on the device where the backend can (`isResidentBackend`; default
+   * true). `false` reads every result back, as the CPU-side backends do: on a software GL
+   * adapter (SwiftShader) that is faster, since a read-back there is a memory copy.
+   */
+  readonly resident?: boolean;
 }
 
 const cells = (o: KernelSpec['output']): number => o.reduce((a, b) => a * b, 1);
@@ -147,11 +155,12 @@ export const flatten = (raw: RawOutput, length: number): Float32Array => {
 };
 
 /**
- * The backends whose kernel results stay on the device. WebGPU only: gpu.js 2.24's GL
- * pipeline textures would do the same on headlessgl, but no GL context starts on the machines
- * this is tested on, so headlessgl reads every result back like the CPU-side backends.
+ * The backends whose kernel results stay on the device: webgpu (buffers) and webgl2
+ * (textures, tested in Chromium). headlessgl runs the same GL kernel classes but no GL
+ * context starts on the machines this is tested on, so it still reads every result back
+ * like the CPU-side backends.
  */
-export const isResidentBackend = (b: BackendName): boolean => b === 'webgpu';
+export const isResidentBackend = (b: BackendName): boolean => b === 'webgpu' || b === 'webgl2';
 
 /** A device array of one runtime: the gpu.js pipeline handle of a kernel result, until freed. */
 class DeviceBuffer implements DeviceArray {
@@ -185,7 +194,12 @@ export const createRuntimeOn = async (platform: Platform, opts: RuntimeOptions =
   // webasm threads only under the async contract; one worker pool shared by all kernels
   // (each async kernel would otherwise start its own pool of threads, docs/gpujs-traps.md).
   const asyncMode = backend === 'webasm' || backend === 'webgpu';
-  const resident = isResidentBackend(backend);
+  const resident = isResidentBackend(backend) && opts.resident !== false;
+  // GL keeps results as textures: scalar ones 4 values per texel (optimizeFloatMemory), the
+  // layout of vec4 results, so either is bound or read through one view class (glView).
+  const gl = resident && backend !== 'webgpu';
+  let viewClass: (new (s: object) => RawBufferResult) | undefined;
+  let glTextures = (): number => 0;
   const self = {};
   const live = new Set<DeviceBuffer>();
   const scopes: Set<DeviceBuffer>[] = [];
@@ -211,6 +225,7 @@ export const createRuntimeOn = async (platform: Platform, opts: RuntimeOptions =
     ...(backend === 'webasm' ? { poolSize: Math.max(1, platform.threads()) } : {}),
     // Each call gets a buffer of its own (immutable), kept on the GPU (pipeline).
     ...(resident ? { pipeline: true, immutable: true } : {}),
+    ...(gl && !spec.vec4 ? { optimizeFloatMemory: true } : {}),
   });
 
   // gpu.js fixes a kernel's argument types at its first call, and a WebGPU kernel built for a
@@ -218,7 +233,8 @@ export const createRuntimeOn = async (platform: Platform, opts: RuntimeOptions =
   const compile = (spec: KernelSpec, args: readonly Arg[]): RawKernel => {
     let bySource = cache.get(spec.source);
     if (!bySource) cache.set(spec.source, (bySource = new Map()));
-    const kinds = resident ? args.map((a) => (isDeviceArray(a.data) ? 'd' : 'h')).join('') : '';
+    // (A GL texture's size in texels is compiled in as well.)
+    const kinds = resident ? args.map((a) => (isDeviceArray(a.data) ? `d${textureSizeOf(handleOf(spec.op, a.data))}` : 'h')).join(',') : '';
     // Argument sizes are part of a compiled kernel (gpu.js bakes them: a call with other sizes
     // fails with "changed size"), so they are part of the key too.
     const dims = args.map((a) => a.dims.join('x')).join(',');
@@ -261,9 +277,16 @@ export const createRuntimeOn = async (platform: Platform, opts: RuntimeOptions =
   /** Registers a kernel's pipeline result (a vec4 result is re-viewed as 4× as many scalars). */
   const keep = (h: RawBufferResult, length: number): DeviceBuffer => {
     const [x = 1, y = 1, z = 1] = h.output;
-    const flat = h.componentCount === 1 ? h : bufferView(h, [x * h.componentCount, y, z]);
+    const c = componentsOf(h);
+    // GL: the texture as it is (a view is made for each use); the first 1-D scalar result
+    // (the probe kernel's) gives the view class.
+    if (gl && viewClass === undefined && c === 1 && h.output.length === 1) {
+      viewClass = (h as object).constructor as new (s: object) => RawBufferResult;
+      glTextures = trackGlTextures(h);
+    }
+    const flat = gl || c === 1 ? h : bufferView(h, [x * c, y, z]);
     if (flat !== h) h.delete();
-    gpuDevice ??= deviceOf(flat);
+    if (!gl) gpuDevice ??= deviceOf(flat);
     const b = new DeviceBuffer(length, flat, self);
     live.add(b);
     scopes[scopes.length - 1]?.add(b);
@@ -285,8 +308,8 @@ export const createRuntimeOn = async (platform: Platform, opts: RuntimeOptions =
     const gpuArgs = args.map((a) => {
       if (isDeviceArray(a.data)) {
         const h = handleOf(spec.op, a.data);
-        if (h.output.join() === a.dims.join()) return h;
-        const v = bufferView(h, a.dims);
+        if (!gl && h.output.join() === a.dims.join()) return h;
+        const v = view(h, a.dims);
         views.push(v);
         return v;
       }
@@ -307,10 +330,24 @@ export const createRuntimeOn = async (platform: Platform, opts: RuntimeOptions =
     return flatten(raw as RawOutput, length);
   };
 
+  /** A handle on `h` seen with `dims`: a WebGPU buffer view, or a GL texture view. */
+  const view = (h: RawBufferResult, dims: readonly number[]): RawBufferResult => {
+    if (!gl) return bufferView(h, dims);
+    if (viewClass === undefined) throw new Error('runtime: no GL view class yet (the probe kernel makes it)');
+    return glView(h, dims, viewClass);
+  };
+
   const read = async (s: Stored): Promise<Float32Array> => {
     if (!isDeviceArray(s)) return s;
     readBytes += 4 * s.length;
-    return flatten(await handleOf('read', s).toArray(), s.length);
+    const h = handleOf('read', s);
+    if (!gl) return flatten(await h.toArray(), s.length);
+    const v = view(h, [s.length]);
+    try {
+      return (await v.toArray()) as Float32Array;
+    } finally {
+      v.delete();
+    }
   };
 
   const copySpec = (n: number): KernelSpec => ({ op: 'runtime.upload', source: copyKernel, output: [n], constants: {} });
@@ -387,6 +424,7 @@ export const createRuntimeOn = async (platform: Platform, opts: RuntimeOptions =
       deviceBytes: [...live].reduce((s, b) => s + 4 * b.length, 0),
       readBytes,
       gpuBytes: gpuBytes(),
+      gpuTextures: glTextures(),
     }),
     dispose: async () => {
       if (disposed) return;

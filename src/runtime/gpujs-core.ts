@@ -49,6 +49,55 @@ export const bufferView = (h: RawBufferResult, dims: readonly number[]): RawBuff
   return new Ctor({ buffer: f.buffer, output: [...dims], componentCount: 1, context: f.context, kernel: f.kernel });
 };
 
+/**
+ * A pipeline-mode kernel result on a GL backend (gpu.js's GLTexture): the WebGL texture,
+ * refcounted, its size in texels, its logical dims and its texel type ('ArrayTexture(4)':
+ * one thread's 4 values per RGBA texel; 'MemoryOptimizedNumberTexture': 4 consecutive
+ * values per RGBA texel, the same layout).
+ */
+interface GlTextureFields extends RawBufferResult {
+  readonly texture: object;
+  readonly size: readonly number[];
+  readonly dimensions: readonly number[];
+  readonly context: unknown;
+  readonly kernel: unknown;
+  readonly type: string;
+  readonly internalFormat: unknown;
+  readonly textureFormat: unknown;
+}
+
+/** Whether a pipeline result is a GL texture (else a WebGPU buffer). */
+export const isGlTexture = (h: RawBufferResult): boolean => 'texture' in h && 'size' in h;
+
+/** Values per thread of a pipeline result: 4 for a vec4 kernel, else 1. */
+export const componentsOf = (h: RawBufferResult): number => (isGlTexture(h) ? ((h as GlTextureFields).type === 'ArrayTexture(4)' ? 4 : 1) : h.componentCount);
+
+/**
+ * Another handle on the same GL texture (one more reference), seen as a scalar array of
+ * `dims` in the memory-optimized layout (value i in channel i mod 4 of texel ⌊i/4⌋): how a
+ * vec4 result or a memory-optimized scalar result is bound with other dims, and read back
+ * flat. `Ctor` is gpu.js's 1-D memory-optimized texture class (every view has that one
+ * class: a kernel compiled for one texture class refuses another).
+ */
+export const glView = (h: RawBufferResult, dims: readonly number[], Ctor: new (s: object) => RawBufferResult): RawBufferResult => {
+  const f = h as GlTextureFields;
+  const [x = 1, y = 1, z = 1] = dims;
+  return new Ctor({
+    texture: f.texture,
+    size: f.size,
+    dimensions: [x, y, z],
+    output: [...dims],
+    context: f.context,
+    kernel: f.kernel,
+    internalFormat: f.internalFormat,
+    textureFormat: f.textureFormat,
+    type: 'MemoryOptimizedNumberTexture',
+  });
+};
+
+/** The texture size of a GL pipeline result ('' for a WebGPU buffer): compiled into every kernel that reads it. */
+export const textureSizeOf = (h: RawBufferResult): string => (isGlTexture(h) ? (h as GlTextureFields).size.join('x') : '');
+
 interface GpuBufferLike {
   readonly size: number;
   destroy(): void;
@@ -85,6 +134,27 @@ export const trackDeviceMemory = (device: GpuDeviceLike): (() => number) => {
   return () => bytes;
 };
 
+/** The GL context's texture calls, as far as the runtime counts them. */
+interface GlContextLike {
+  createTexture(): unknown;
+  deleteTexture(t: unknown): void;
+}
+
+/**
+ * Counts the textures created on a GL context from now on minus those deleted (which may
+ * include older ones): wraps createTexture and deleteTexture once. Equal counts after step 2
+ * and step 1,000 of training mean no texture leaks per step.
+ */
+export const trackGlTextures = (h: RawBufferResult): (() => number) => {
+  const gl = (h as GlTextureFields).context as GlContextLike;
+  let live = 0;
+  const create = gl.createTexture.bind(gl);
+  const remove = gl.deleteTexture.bind(gl);
+  gl.createTexture = () => (live++, create());
+  gl.deleteTexture = (t) => (live--, remove(t));
+  return () => live;
+};
+
 export interface RawKernel {
   (...args: unknown[]): RawOutput | RawBufferResult | Promise<RawOutput | RawBufferResult>;
   /** The backend kernel object; its constructor name tells the backend that really runs. */
@@ -114,6 +184,8 @@ export interface KernelSettings {
   readonly pipeline?: boolean;
   /** With pipeline: every call gets its own output buffer instead of reusing one. */
   readonly immutable?: boolean;
+  /** GL, single precision: 4 scalar values per RGBA texel (the layout of vec4 results too). */
+  readonly optimizeFloatMemory?: boolean;
 }
 
 export interface RawGPU {

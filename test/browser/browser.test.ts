@@ -10,7 +10,12 @@
  *    conv kernels' tolerance (1e-4 of the largest logit), and its overlap-tile segmentation the
  *    same probabilities and labels;
  *  - 8 Adam steps of that model on one synthetic tile lower the loss, the first loss being
- *    Node's cpu loss within 1e-4.
+ *    Node's cpu loss within 1e-4;
+ *  - residency (as test/runtime/residency.test.ts checks WebGPU in Node): on webgl2 (textures)
+ *    and webgpu (buffers) a training step reads back only the loss, the gradients and small
+ *    sums, with Node's loss and gradient sums; no device array outlives a step, and on webgl2
+ *    the live textures are as many after step 20 as after step 2; `resident: false` gives a
+ *    runtime that reads everything back, with the same loss.
  * Skips (with the reason in the test name and on stderr) only when no Chromium binary exists.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,7 +33,9 @@ import { image } from '../../src/data/image.js';
 import { rng } from '../../src/tensor/random.js';
 import { lossAndGrads } from '../../src/train/step.js';
 import { initParams } from '../../src/unet/params.js';
-import type { PageCheck, PageForward, PageTraining } from './page.js';
+import type { PageCheck, PageForward, PageResidency, PageTraining } from './page.js';
+import { geometry } from '../../src/unet/geometry.js';
+import type { UNetConfig } from '../../src/unet/config.js';
 import { TINY, tinyParams, tinySample } from './tiny.js';
 import { CHROMIUM_FLAGS, chromiumPath, noChromium } from './chromium.js';
 
@@ -153,6 +160,51 @@ describe.skipIf(!executable)(`in headless Chromium${executable ? '' : ` (skipped
     }
     expect(ran.length).toBeGreaterThanOrEqual(1);
     console.log(`browser forward (tiny model from URL, one ${n}² tile + a ${w}×${h} segmentation): ${ran.join(', ')}`);
+  });
+
+  it('residency: on webgl2 and webgpu a training step reads back only the loss, the gradients and small sums; no device array outlives a step; the loss and gradients are Node cpu\'s', async () => {
+    // Activations far larger than the parameters (as in test/runtime/residency.test.ts).
+    const cfg: UNetConfig = { inChannels: 1, classes: 2, depth: 1, base: 2, dropout: 0.5, padding: 'valid', tile: 64 };
+    const g = geometry(cfg)(cfg.tile);
+    if (g._tag === 'Left') throw new Error(g.left.message);
+    const { input: n, output: o } = g.right;
+    const r = rng(5);
+    const arr = (ch: number, s: number, f: () => number) => ({ shape: [1, ch, s, s], data: Array.from({ length: ch * s * s }, f) });
+    const sample = { image: arr(1, n, () => r.normal()), labels: arr(1, o, () => r.int(2)), weights: arr(1, o, () => 0.5 + r.uniform()) };
+    const start = initParams(cfg, 1);
+    const t = (v: { shape: number[]; data: number[] }) => ({ shape: v.shape as unknown as readonly [number, number, number, number], data: Float32Array.from(v.data) });
+    const want = await lossAndGrads(cpu, cfg, start, { image: t(sample.image), labels: t(sample.labels), weights: t(sample.weights) }, 1);
+    const wantSums = Object.keys(want.grads).sort().map((k) => want.grads[k]!.data.reduce((a, b) => a + b, 0));
+    const arrays = Object.fromEntries(Object.entries(start).map(([k, p]) => [k, { shape: [...p.shape], data: Array.from(p.data) }]));
+    const activations = 4 * 2 * n * n; // bytes of one base-2 activation at the input size
+    const { why } = await backends();
+    const ran: string[] = [];
+    const run = (backend: string, steps: number, resident: boolean): Promise<PageResidency> =>
+      page.evaluate(
+        ([b, c, p, s, n, res]) =>
+          (globalThis as unknown as { unetPage: { residency(b: string, c: object, p: object, s: object, steps: number, resident: boolean): Promise<PageResidency> } }).unetPage.residency(b, c, p, s, n, res),
+        [backend, cfg, arrays, sample, steps, resident] as const,
+      );
+    for (const backend of ['webgl2', 'webgpu'] as const) {
+      if (why[backend] !== undefined) continue;
+      // resident: false: every result comes back to the host (no device arrays); the same loss
+      const host = await run(backend, 1, false);
+      expect(host.resident).toBe(false);
+      expect(Math.abs(host.loss - want.loss) / want.loss).toBeLessThanOrEqual(1e-4);
+      const got = await run(backend, 20, true);
+      expect(got.resident, backend).toBe(true);
+      expect(Math.abs(got.loss - want.loss) / want.loss).toBeLessThanOrEqual(1e-4);
+      got.gradSums.forEach((v, i) => expect(Math.abs(v - wantSums[i]!), `${backend} gradient sum ${i}`).toBeLessThanOrEqual(1e-4 * (1 + Math.abs(wantSums[i]!))));
+      expect(got.firstStepRead, `${backend}: bytes read back in a step`).toBeLessThanOrEqual(2 * got.paramBytes + 1024);
+      expect(got.firstStepRead).toBeLessThan(activations);
+      expect(got.deviceArrays).toEqual([0, 0]);
+      expect(got.kernels[1]).toBe(got.kernels[0]);
+      expect(got.textures[1], `${backend}: GL textures alive after step 2 and step 20`).toBe(got.textures[0]);
+      if (backend === 'webgl2') expect(got.textures[0]).toBeGreaterThan(0);
+      ran.push(`${backend}: ${got.firstStepRead} bytes read back per step (parameters ${got.paramBytes} bytes)${backend === 'webgl2' ? `, ${got.textures[1]} textures alive after 2 and after 20 steps` : ''}`);
+    }
+    expect(ran.length).toBeGreaterThanOrEqual(1);
+    console.log(`browser residency: ${ran.join('; ')}`);
   });
 
   it('training steps in the page lower the loss; the first loss is that of Node cpu', async () => {

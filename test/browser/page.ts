@@ -19,8 +19,10 @@ import {
   initState,
   lossAndGrads,
   update,
+  sgd,
   type CheckRow,
   type Params,
+  type UNetConfig,
 } from '../../src/browser.js';
 import { TINY, tinySample } from './tiny.js';
 
@@ -106,6 +108,58 @@ const train = async (backend: string, start: Record<string, { shape: number[]; d
   }
 };
 
+export interface PageResidency {
+  readonly backend: string;
+  readonly resident: boolean;
+  readonly loss: number;
+  /** Bytes read back by the first step, and by the whole run. */
+  readonly firstStepRead: number;
+  readonly paramBytes: number;
+  readonly gradSums: number[];
+  /** Device arrays alive after step 1 and after the last step; kernels compiled then. */
+  readonly deviceArrays: readonly [number, number];
+  readonly kernels: readonly [number, number];
+  /** GL textures alive (created minus deleted) after step 2 and after the last step. */
+  readonly textures: readonly [number, number];
+  readonly steps: number;
+}
+
+/** Residency: `steps` SGD steps of `cfg` on a fixed sample (`cfg` and sample as plain arrays from the test), on a runtime made with `resident`. */
+const residency = async (
+  backend: string,
+  cfg: UNetConfig,
+  start: Record<string, { shape: number[]; data: number[] }>,
+  sample: Record<'image' | 'labels' | 'weights', { shape: number[]; data: number[] }>,
+  steps: number,
+  resident: boolean,
+): Promise<PageResidency> => {
+  const rt = await createRuntime({ backend, resident });
+  try {
+    const t = (v: { shape: number[]; data: number[] }) => ({ shape: v.shape as unknown as Params[string]['shape'], data: Float32Array.from(v.data) });
+    let params: Params = Object.fromEntries(Object.entries(start).map(([k, v]) => [k, t(v)]));
+    const s = { image: t(sample.image), labels: t(sample.labels), weights: t(sample.weights) };
+    const opt = sgd(0.99);
+    let state = initState(opt, params);
+    const before = rt.stats().readBytes;
+    const first = await lossAndGrads(rt, cfg, params, s, 1);
+    const firstStepRead = rt.stats().readBytes - before;
+    const gradSums = Object.keys(first.grads).sort().map((k) => first.grads[k]!.data.reduce((a, b) => a + b, 0));
+    ({ params, state } = update(opt, state, params, first.grads, 1e-3));
+    const after1 = rt.stats();
+    let after2 = after1;
+    for (let i = 2; i <= steps; i++) {
+      const r = await lossAndGrads(rt, cfg, params, s, i);
+      ({ params, state } = update(opt, state, params, r.grads, 1e-3));
+      if (i === 2) after2 = rt.stats();
+    }
+    const end = rt.stats();
+    const paramBytes = Object.values(params).reduce((a, p) => a + 4 * p.data.length, 0);
+    return { backend: rt.backend, resident: rt.resident, loss: first.loss, firstStepRead, paramBytes, gradSums, deviceArrays: [after1.deviceArrays, end.deviceArrays], kernels: [after1.kernels, end.kernels], textures: [after2.gpuTextures, end.gpuTextures], steps };
+  } finally {
+    await rt.dispose();
+  }
+};
+
 /** Why a forced backend does not start (undefined: it starts), through the library's own error. */
 const start = async (backend: string): Promise<{ backend?: string; error?: string }> => {
   try {
@@ -118,4 +172,4 @@ const start = async (backend: string): Promise<{ backend?: string; error?: strin
   }
 };
 
-(globalThis as unknown as { unetPage: object }).unetPage = { backends: browserBackends, start, check, forward, train, auto: () => start('auto') };
+(globalThis as unknown as { unetPage: object }).unetPage = { backends: browserBackends, start, check, forward, train, residency, auto: () => start('auto') };
