@@ -6,9 +6,11 @@
  * `run` for a host result). A kernel is compiled once per (source, output, constants, argument
  * kinds) and reused.
  *
- * Residency. On `webgpu` the runtime is *resident*: kernels run in gpu.js pipeline mode
- * (`pipeline: true, immutable: true`), so `compute` returns a `DeviceArray` — the kernel's own
- * GPU buffer — which the next kernel binds directly. Values reach the host only through
+ * Residency. On `webgpu` and `webgl2` the runtime is *resident* (unless made with
+ * `resident: false`): kernels run in gpu.js pipeline mode (`pipeline: true, immutable: true`),
+ * so `compute` returns a `DeviceArray` — the kernel's own GPU buffer, or on GL its texture
+ * (scalar results memory-optimised, 4 values per texel like vec4 ones, so any result can be
+ * re-viewed flat) — which the next kernel binds directly. Values reach the host only through
  * `read` (what a caller asks for: a loss, a gradient, the logits). On the CPU-side backends
  * (cpu, webasm) and on headlessgl, `compute` returns a fresh, flat, row-major Float32Array
  * that no later call writes to, so tensors built on it stay immutable.
