@@ -9,7 +9,7 @@
  * const redis = await openRedis('redis://127.0.0.1:6379'); // throws QueueError if nothing answers
  * await redis.quit();
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { redisOptions } from './jobs.js';
 
 /** A queue failure: Redis not reachable, an unknown batch, a job the worker cannot run. */
@@ -33,6 +33,7 @@ const messageOf = (e: unknown): string => (e instanceof Error ? e.message : Stri
  */
 export const openRedis = async (url: string): Promise<Redis> => {
   let ready = false;
+  const { Redis } = await import('ioredis'); // loaded on first use: `import 'unet-ts'` and the CLI's other commands do without it
   const client = new Redis(url, {
     ...redisOptions(url),
     lazyConnect: true,

@@ -61,13 +61,26 @@ export interface RunningWorker {
 /** Errors that fail the same way on every try: the job fails at once. */
 const permanent = (e: unknown): e is Error => e instanceof DataError || e instanceof InferenceError || e instanceof CheckpointError || e instanceof QueueError;
 
-/** A TileForward whose tiles run one at a time, whoever calls it. */
-const oneAtATime = (f: TileForward): TileForward => {
+/**
+ * `f` for a worker: its tiles run one at a time, whoever calls it (a runtime runs one scope at
+ * a time), and after each tile the event loop gets a turn. On a backend that computes on the
+ * main thread (cpu) a tile's promise is already settled, so a whole image would run as one chain
+ * of microtasks and starve the timers that renew the job's lock: after `lockDuration` BullMQ
+ * would take the job for stalled and run it again.
+ *
+ * @example
+ * const forward = serialForward(gpujsForward(rt, model)); // what runWorker runs jobs with
+ */
+export const serialForward = (f: TileForward): TileForward => {
   let tail: Promise<unknown> = Promise.resolve();
   return {
     ...f,
     forwardTile: (input, n) => {
-      const r = tail.then(() => f.forwardTile(input, n));
+      const r = tail.then(async () => {
+        const logits = await f.forwardTile(input, n);
+        await new Promise((resolve) => setImmediate(resolve));
+        return logits;
+      });
       tail = r.catch(() => undefined);
       return r;
     },
@@ -106,7 +119,7 @@ export const runWorker = async (opts: WorkerOptions): Promise<RunningWorker> => 
       const sha = sha256Hex(bytes);
       if (sha !== data.modelSha256) throw changed('model file', data.model, sha, data.modelSha256);
       // a copy: decodeModel views the bytes' whole ArrayBuffer, and a Buffer may be a slice of a larger one
-      return oneAtATime(gpujsForward(rt, decodeModel(new Uint8Array(bytes), data.model)));
+      return serialForward(gpujsForward(rt, decodeModel(new Uint8Array(bytes), data.model)));
     })();
     forwards.set(data.modelSha256, p);
     p.catch(() => forwards.delete(data.modelSha256));

@@ -133,7 +133,7 @@ describe.skipIf(!redisServerPath)(`segmentation jobs on a real Redis${redisServe
       expect(s).toMatchObject({ total: 1, done: 1, failed: 0 });
       const job = (await queue.getJob(jobs[0]!.id))!;
       expect(job.returnvalue.worker).toMatch(new RegExp(`:${b.pid}$`));
-      expect(job.stalledCounter).toBe(1);
+      expect(job.stalledCounter).toBeGreaterThanOrEqual(1); // taken over from A (more only if a loaded machine delays B's lock renewal past LOCK_MS)
       expect(differingFiles(outputFiles(out), await (bigReference ??= segmentInto(path.join(dir, 'ref-big'), [big])))).toEqual([]);
       await stopWorker(b);
     } finally {
