@@ -48,7 +48,7 @@ export {
 export {
   submitSegmentation, runWorker, batchStatus, waitForBatch, batchFinished, QueueError, QUEUE_DEFAULT,
   type SubmitOptions, type Submitted, type WorkerOptions, type RunningWorker, type BatchStatus, type JobFailure, type StatusOptions,
-  type SegmentJobData, type SegmentJobResult,
+  type SegmentJobData, type SegmentJobResult, type SegmentJobProgress, type JobOptions, type StripJob,
 } from './queue/index.js';
 // Data from files (written through one atomic writer, which throws AtomicWriteError)
 export { AtomicWriteError } from './io/atomic.js';

@@ -10,7 +10,7 @@
  * const s = await waitForBatch({ redis, batch });
  * await w.close();
  */
-export { QUEUE_DEFAULT, jobIdOf, batchIdOf, redisOptions, type SegmentJobData, type SegmentJobResult, type SegmentJobProgress, type JobOptions, type BatchRecord } from './jobs.js';
+export { QUEUE_DEFAULT, jobIdOf, batchIdOf, redisOptions, type SegmentJobData, type SegmentJobResult, type SegmentJobProgress, type JobOptions, type StripJob, type BatchRecord } from './jobs.js';
 export { QueueError } from './redis.js';
 export { submitSegmentation, type SubmitOptions, type Submitted } from './submit.js';
 export { runWorker, type WorkerOptions, type RunningWorker } from './worker.js';
