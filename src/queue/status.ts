@@ -10,7 +10,7 @@
  * const s = await batchStatus({ redis: 'redis://127.0.0.1:6379' }); // the latest batch
  * console.log(`${s.done} of ${s.total} done, ${s.failed} failed`);
  */
-import { batchKey, latestBatchKey, QUEUE_DEFAULT, redisOptions, type BatchRecord, type SegmentJobData } from './jobs.js';
+import { batchKey, latestBatchKey, QUEUE_DEFAULT, redisOptions, type BatchRecord, type SegmentJobData, type SegmentJobProgress } from './jobs.js';
 import { openRedis, QueueError } from './redis.js';
 
 export interface StatusOptions {
@@ -36,6 +36,8 @@ export interface BatchStatus {
   /** Queued, or delayed for a retry. */
   readonly waiting: number;
   readonly active: number;
+  /** Tiles done and in all of the active jobs, from the progress their workers report. */
+  readonly activeTiles: { readonly done: number; readonly total: number };
   readonly done: number;
   /** Failed for good (no tries left, or an error no retry can fix), or missing from Redis. */
   readonly failed: number;
@@ -71,10 +73,15 @@ const statusWith = async (queue: import('bullmq').Queue<SegmentJobData>, queueNa
   states.forEach((s, i) => s === 'completed' && completed.add(record.jobs[i]!.id));
   const count = (...names: string[]): number => states.filter((s) => names.includes(s)).length;
   const failures: JobFailure[] = [];
+  let activeTiles = { done: 0, total: 0 };
   for (const [i, state] of states.entries()) {
     const { id, image } = record.jobs[i]!;
     if (state === 'unknown') failures.push({ id, image, reason: 'the job is no longer in Redis (removed, or Redis lost its data)' });
     if (state === 'failed') failures.push({ id, image, reason: (await queue.getJob(id))?.failedReason ?? 'failed' });
+    if (state === 'active') {
+      const p = (await queue.getJob(id))?.progress as Partial<SegmentJobProgress> | undefined;
+      if (typeof p?.done === 'number' && typeof p.total === 'number') activeTiles = { done: activeTiles.done + p.done, total: activeTiles.total + p.total };
+    }
   }
   return {
     batch: record.batch,
@@ -83,6 +90,7 @@ const statusWith = async (queue: import('bullmq').Queue<SegmentJobData>, queueNa
     total: record.jobs.length,
     waiting: count('waiting', 'delayed', 'prioritized', 'waiting-children', 'paused'),
     active: count('active'),
+    activeTiles,
     done: count('completed'),
     failed: failures.length,
     failures,

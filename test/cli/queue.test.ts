@@ -64,7 +64,8 @@ describe('unet-ts queue / worker', () => {
   });
 
   it('formatBatchStatus: a bar of finished jobs and the counts', () => {
-    const s = { batch: '0123456789abcdef', queue: 'q', created: 0, total: 20, waiting: 3, active: 2, done: 14, failed: 1, failures: [] };
-    expect(formatBatchStatus(s, 10_000)).toBe('batch 0123456789abcdef [##################      ] 15/20 jobs 1.5 jobs/s ETA 3s: 3 waiting, 2 active, 14 done, 1 failed');
+    const s = { batch: '0123456789abcdef', queue: 'q', created: 0, total: 20, waiting: 3, active: 2, activeTiles: { done: 17, total: 40 }, done: 14, failed: 1, failures: [] };
+    expect(formatBatchStatus(s, 10_000)).toBe('batch 0123456789abcdef [##################      ] 15/20 jobs 1.5 jobs/s ETA 3s: 3 waiting, 2 active (17/40 tiles), 14 done, 1 failed');
+    expect(formatBatchStatus({ ...s, active: 0, activeTiles: { done: 0, total: 0 } }, 10_000)).toMatch(/: 3 waiting, 0 active, 14 done, 1 failed$/);
   });
 });

@@ -124,6 +124,10 @@ describe.skipIf(!redisServerPath)(`segmentation jobs on a real Redis${redisServe
       });
       const p = (await queue.getJob(jobs[0]!.id))!.progress as { done: number; total: number };
       expect(p.done).toBeLessThan(p.total);
+      const st = await batchStatus({ redis: redis.url, queue: 'kill', batch });
+      expect(st.active).toBe(1);
+      expect(st.activeTiles.total).toBe(p.total); // the tiles of the active job, as `queue status` shows them
+      expect(st.activeTiles.done).toBeGreaterThanOrEqual(p.done);
       a.child.kill('SIGKILL');
       await a.exited;
       expect(fs.existsSync(out) ? outputFiles(out).size : 0).toBe(0); // killed before writing: nothing, not half

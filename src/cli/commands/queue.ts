@@ -29,8 +29,9 @@ the same batch again computes nothing twice.
                          done puts the image together: the same bytes as one job (images are
                          decoded at submit to plan this; not with --tta). Default: one job
                          per image
-  status   one line: waiting / active / done / failed jobs of the batch and a progress bar,
-           then the reason of each failed job
+  status   one line: waiting / active / done / failed jobs of the batch and a progress bar
+           (with the tiles done in the active jobs, as their workers report them), then the
+           reason of each failed job
   wait     blocks until every job of the batch is done or failed, with a progress bar on
            stderr; exit 1 if any job failed for good (each is listed), else 0
 
@@ -57,10 +58,12 @@ const redisFlag = (sub: string, v: string | boolean | undefined): string => {
  *
  * @example
  * declare const s: BatchStatus;
- * formatBatchStatus(s); // 'batch 9f86d081884c7d65 [######      ] 5/20 jobs 1.2 jobs/s ETA 13s: 3 waiting, 2 active, 5 done, 0 failed'
+ * formatBatchStatus(s); // 'batch 9f86d081884c7d65 [######      ] 5/20 jobs 1.2 jobs/s ETA 13s: 3 waiting, 2 active (17/40 tiles), 5 done, 0 failed'
  */
-export const formatBatchStatus = (s: BatchStatus, now = Date.now()): string =>
-  `batch ${s.batch} ${formatProgress(s.done + s.failed, s.total, (now - s.created) / 1000, 24, 'jobs')}: ${s.waiting} waiting, ${s.active} active, ${s.done} done, ${s.failed} failed`;
+export const formatBatchStatus = (s: BatchStatus, now = Date.now()): string => {
+  const tiles = s.activeTiles.total > 0 ? ` (${s.activeTiles.done}/${s.activeTiles.total} tiles)` : '';
+  return `batch ${s.batch} ${formatProgress(s.done + s.failed, s.total, (now - s.created) / 1000, 24, 'jobs')}: ${s.waiting} waiting, ${s.active} active${tiles}, ${s.done} done, ${s.failed} failed`;
+};
 
 const failureLines = (s: BatchStatus): string[] => s.failures.map((f) => `failed: ${f.image} (job ${f.id}): ${f.reason}`);
 
