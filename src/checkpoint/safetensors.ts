@@ -165,9 +165,13 @@ const checkHeader = (header: unknown, dataLength: number): E.Either<string, { en
   return E.right({ entries, metadata });
 };
 
-/** Float32 values from little-endian bytes, into a fresh buffer. */
+/**
+ * Float32 values from little-endian bytes, into a fresh buffer. The copy goes through the
+ * ArrayBuffer: on a Node Buffer (a Uint8Array subclass) `.slice` is a view, not a copy, and its
+ * `.buffer` would be the whole pool the file's bytes sit in.
+ */
 const floats = (bytes: Uint8Array, begin: number, end: number): Float32Array => {
-  if (littleEndian) return new Float32Array(bytes.slice(begin, end).buffer);
+  if (littleEndian) return new Float32Array(bytes.buffer.slice(bytes.byteOffset + begin, bytes.byteOffset + end));
   const view = new DataView(bytes.buffer, bytes.byteOffset + begin, end - begin);
   return Float32Array.from({ length: (end - begin) / 4 }, (_, i) => view.getFloat32(4 * i, true));
 };

@@ -165,3 +165,15 @@ describe('decodeSafetensors', () => {
     expect(r.right.metadata).toEqual({});
   });
 });
+
+describe('decodeSafetensors on a Node Buffer that is a window of a larger block', () => {
+  it('reads the window, not the block (Buffer.slice is a view)', () => {
+    const t: NamedTensor = { shape: [2, 3], data: Float32Array.of(1, -2, 3.5, 4, 5, -6) };
+    const bytes = encodeSafetensors({ w: t });
+    const block = Buffer.alloc(bytes.length + 64, 0xff);
+    block.set(bytes, 29);
+    const r = decodeSafetensors(block.subarray(29, 29 + bytes.length), 'window.safetensors');
+    if (E.isLeft(r)) throw r.left;
+    expect(Array.from(r.right.tensors.get('w')!.data)).toEqual([1, -2, 3.5, 4, 5, -6]);
+  });
+});
