@@ -18,12 +18,14 @@ import { readImageFile } from '../data/image-file.js';
 import { checkedPlan, imageInputs, loadModel } from '../infer/files.js';
 import { InferenceError } from '../infer/inference-error.js';
 import { stripRows } from '../infer/strips.js';
-import { imagePlan, type TileChoice } from '../infer/tiles.js';
+import type { SegmentFileOptions } from '../infer/segment-file.js';
+import { imagePlan } from '../infer/tiles.js';
 import type { UNetConfig } from '../unet/config.js';
 import { batchIdOf, batchKey, JOB_NAME, jobIdOf, latestBatchKey, QUEUE_DEFAULT, redisOptions, sha256Hex, type BatchRecord, type JobOptions, type SegmentJobData, type StripJob } from './jobs.js';
 import { openRedis } from './redis.js';
 
-export interface SubmitOptions {
+/** Where to submit, and `segment`'s options (defaults as there; progress is the workers'). */
+export interface SubmitOptions extends Omit<SegmentFileOptions, 'onTile'> {
   /** Redis URL, `redis://host:port[/db]`. */
   readonly redis: string;
   /** The model file (every worker must be able to read this path). */
@@ -34,13 +36,6 @@ export interface SubmitOptions {
   readonly inputs: readonly string[];
   /** Queue name; default QUEUE_DEFAULT. */
   readonly queue?: string;
-  /** `segment`'s options; defaults as there. */
-  readonly tile?: TileChoice;
-  readonly tta?: boolean;
-  readonly instances?: boolean;
-  readonly grey?: boolean;
-  readonly page?: number;
-  readonly maxPixels?: number;
   /** Tries per job for failures that may pass; default 3. */
   readonly attempts?: number;
   /**
