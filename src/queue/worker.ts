@@ -118,8 +118,7 @@ export const runWorker = async (opts: WorkerOptions): Promise<RunningWorker> => 
       const bytes = readInput(data.model, 'model file');
       const sha = sha256Hex(bytes);
       if (sha !== data.modelSha256) throw changed('model file', data.model, sha, data.modelSha256);
-      // a copy: decodeModel views the bytes' whole ArrayBuffer, and a Buffer may be a slice of a larger one
-      return serialForward(gpujsForward(rt, decodeModel(new Uint8Array(bytes), data.model)));
+      return serialForward(gpujsForward(rt, decodeModel(bytes, data.model)));
     })();
     forwards.set(data.modelSha256, p);
     p.catch(() => forwards.delete(data.modelSha256));
