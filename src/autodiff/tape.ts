@@ -7,7 +7,7 @@
  */
 import type { Tensor } from '../tensor/tensor.js';
 import { sameShape, size } from '../tensor/tensor.js';
-import { readTensor, type AnyTensor } from '../tensor/device-tensor.js';
+import { isDeviceTensor, readTensor, type AnyTensor } from '../tensor/device-tensor.js';
 import { showShape } from '../tensor/shape-error.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { Attrs, Inputs, OpName, Saved } from '../layers/op.js';
@@ -68,8 +68,11 @@ export const apply = async <K extends OpName>(ctx: Ctx, op: K, inputs: VarsOf<In
   return output;
 };
 
-const vjpOf = <K extends OpName>(rt: Runtime, e: EntryOf<K>, dy: AnyTensor) =>
-  rules[e.op].vjp(rt, dy, e.inputs.map((v: Var) => v.value) as unknown as Inputs<K>, e.output.value, e.attrs, e.saved);
+const vjpOf = <K extends OpName>(rt: Runtime, e: EntryOf<K>, dy: AnyTensor, needed: readonly boolean[]) =>
+  rules[e.op].vjp(rt, dy, e.inputs.map((v: Var) => v.value) as unknown as Inputs<K>, e.output.value, e.attrs, e.saved, needed);
+
+/** The memory a tensor's values live in (views of one array share it). */
+const bufferOf = (t: AnyTensor): unknown => (isDeviceTensor(t) ? t.device : t.data.buffer);
 
 /** The scalar seed cotangent 1 for a loss of shape [1, 1, 1, 1]. */
 const one = (t: AnyTensor): Tensor => {
@@ -84,6 +87,12 @@ const one = (t: AnyTensor): Tensor => {
 export const backward = async (rt: Runtime, tape: Tape, loss: Var, wrt: readonly Var[]): Promise<Map<number, AnyTensor>> => {
   const cot = new Map<number, AnyTensor>([[loss.id, one(loss.value)]]);
   const wanted = new Set(wrt.map((v) => v.id));
+  // An input needs a cotangent when it is wanted or an op's output (its own inputs may be
+  // wanted); a leaf that is not wanted (the image, labels, pixel weights) needs none.
+  const produced = new Set(tape.entries.map((e) => e.output.id));
+  const needs = (v: Var): boolean => wanted.has(v.id) || produced.has(v.id);
+  // Forward values (and their buffers) are never released: a VJP may hand one back as a cotangent.
+  const forward = new Set<unknown>(tape.entries.flatMap((e) => [e.output, ...e.inputs].map((v: Var) => bufferOf(v.value))));
   const result = new Map<number, AnyTensor>();
   for (let i = tape.entries.length - 1; i >= 0; i--) {
     const e = tape.entries[i]!;
@@ -93,7 +102,8 @@ export const backward = async (rt: Runtime, tape: Tape, loss: Var, wrt: readonly
     if (!sameShape(dy.shape, e.output.value.shape)) {
       throw new Error(`backward: ${e.op} output cotangent ${showShape(dy.shape)} differs from its output ${showShape(e.output.value.shape)}`);
     }
-    const grads = await vjpOf(rt, e as EntryOf<OpName>, dy);
+    const grads = await vjpOf(rt, e as EntryOf<OpName>, dy, e.inputs.map(needs));
+    const dead: AnyTensor[] = wanted.has(e.output.id) ? [] : [dy];
     for (let j = 0; j < e.inputs.length; j++) {
       const g = grads[j];
       const input = e.inputs[j]!;
@@ -103,6 +113,14 @@ export const backward = async (rt: Runtime, tape: Tape, loss: Var, wrt: readonly
       }
       const prev = cot.get(input.id);
       cot.set(input.id, prev ? (await rules.add.forward(rt, [prev, g], {})).out : g);
+      if (prev) dead.push(prev, g);
+    }
+    // Consumed cotangents go back to the runtime's pool (the next step's same-shaped ones reuse
+    // them: no new memory, no garbage), unless a live cotangent or a forward value shares the buffer.
+    const live = new Set<unknown>([...cot.values()].map(bufferOf));
+    for (const t of dead) {
+      const b = bufferOf(t);
+      if (!isDeviceTensor(t) && !live.has(b) && !forward.has(b)) rt.release(t.data);
     }
   }
   for (const [id, g] of cot) if (wanted.has(id)) result.set(id, g);
@@ -131,7 +149,7 @@ export const backward = async (rt: Runtime, tape: Tape, loss: Var, wrt: readonly
  * // value: the loss; grads.w, grads.b: its gradients, shaped like w and b
  */
 export const valueAndGrad =
-  <P extends Record<string, Tensor>>(lossFn: (ctx: Ctx, params: { readonly [K in keyof P]: Var }) => Promise<Var>) =>
+  <P extends Record<string, Tensor>>(lossFn: (ctx: Ctx, params: { readonly [K in keyof P]: Var }) => Promise<Var>, opts: ValueAndGradOptions = {}) =>
   async (rt: Runtime, params: P): Promise<{ readonly value: number; readonly grads: { readonly [K in keyof P]: Tensor } }> =>
     rt.scope(async () => {
       const ctx = trainingCtx(rt);
@@ -144,5 +162,29 @@ export const valueAndGrad =
         const gk = g.get(v.id);
         grads[k] = gk ? await readTensor(rt, gk) : { shape: v.value.shape, data: new Float32Array(size(v.value.shape)) };
       }
+      if (opts.releaseActivations === true) releaseActivations(rt, ctx.tape!, Object.values(grads));
       return { value, grads: grads as { [K in keyof P]: Tensor } };
     });
+
+export interface ValueAndGradOptions {
+  /**
+   * After the backward pass, return the forward values of the tape (the activations) to the
+   * runtime's pool, so the next call reuses their memory: only for a `lossFn` that keeps no
+   * tensor it computed (the training step's does not). Default false.
+   */
+  readonly releaseActivations?: boolean;
+}
+
+/** Releases every host op output of the tape, except buffers shared with a leaf (an input) or with `keep`. */
+const releaseActivations = (rt: Runtime, tape: Tape, keep: readonly AnyTensor[]): void => {
+  const produced = new Set(tape.entries.map((e) => e.output.id));
+  const held = new Set<unknown>(keep.map(bufferOf));
+  for (const e of tape.entries) for (const v of e.inputs as readonly Var[]) if (!produced.has(v.id)) held.add(bufferOf(v.value));
+  const done = new Set<unknown>();
+  for (const { output } of tape.entries) {
+    const b = bufferOf(output.value);
+    if (isDeviceTensor(output.value) || held.has(b) || done.has(b)) continue;
+    done.add(b);
+    rt.release(output.value.data);
+  }
+};

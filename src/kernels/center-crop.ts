@@ -43,15 +43,16 @@ const copyWindow = (outer: Float32Array, inner: Float32Array, planes: number, [H
     for (let i = 0; i < h; i++) {
       const o = (p * H + oy + i) * W + ox;
       const k = (p * h + i) * w;
-      if (toInner) inner.set(outer.subarray(o, o + w), k);
-      else outer.set(inner.subarray(k, k + w), o);
+      // element loops: a `subarray` per row is a JS object per row, garbage for the GC
+      if (toInner) for (let x = 0; x < w; x++) inner[k + x] = outer[o + x]!;
+      else for (let x = 0; x < w; x++) outer[o + x] = inner[k + x]!;
     }
 };
 
 /** The centre `out[2]`×`out[3]` window of x (even margins, checked by the op): a kernel on a resident runtime, host row copies elsewhere. */
 export const centerCropForward = async (rt: Runtime, x: AnyTensor, out: Shape): Promise<AnyTensor> => {
   if (rt.resident || size(out) === 0) return centerCropOnDevice(rt, x, out);
-  const y = new Float32Array(size(out));
+  const y = rt.alloc(size(out));
   copyWindow(hostData('centerCrop.forward', x), y, out[0] * out[1], [x.shape[2], x.shape[3]], [out[2], out[3]], true);
   return unsafeTensor(out, y);
 };
@@ -59,7 +60,7 @@ export const centerCropForward = async (rt: Runtime, x: AnyTensor, out: Shape): 
 /** dy zero-padded back to `xShape`: a kernel on a resident runtime, host row copies elsewhere. */
 export const centerCropBackward = async (rt: Runtime, dy: AnyTensor, xShape: Shape): Promise<AnyTensor> => {
   if (rt.resident || size(dy.shape) === 0) return centerCropBackwardOnDevice(rt, dy, xShape);
-  const dx = new Float32Array(size(xShape));
+  const dx = rt.alloc(size(xShape));
   copyWindow(dx, hostData('centerCrop.vjp', dy), xShape[0] * xShape[1], [xShape[2], xShape[3]], [dy.shape[2], dy.shape[3]], false);
   return unsafeTensor(xShape, dx);
 };

@@ -331,6 +331,7 @@ const convQuads = (
       output: [cp, q, n * hp - k + 1],
       constants: k === 1 || k === 3 ? { Cin: cin, Relu: relu ? 1 : 0 } : { Cin: cin, K: k, Relu: relu ? 1 : 0 },
       vec4: true,
+      transient: true,
     };
     const xArg = arg3d(xp, wp, n * hp, cin);
     const blocks = laneBlocks(rt, cout);
@@ -339,14 +340,14 @@ const convQuads = (
       return unquads(rt, r, n, cout, cp, ho, wo, hp);
     }
     // Host layouts: one pass per block of output lanes, each writing its channels of the result.
-    const out = new Float32Array(n * cout * ho * wo);
+    const out = rt.alloc(n * cout * ho * wo);
     const b = padVector(bias, cp);
     for (const { start: o0, count: real } of blocks) {
       const lanesHere = lanes(real);
       const wb = new Float32Array(cin * k * k * lanesHere);
       for (let ct = 0; ct < cin * k * k; ct++) wb.set(wt.subarray(ct * cp + o0, ct * cp + o0 + lanesHere), ct * lanesHere);
       const r = await rt.compute({ ...spec, output: [lanesHere, q, n * hp - k + 1] }, [xArg, arg3d(wb, lanesHere, k * k, cin), arg1d(b.slice(o0, o0 + lanesHere))]);
-      const part = fromQuads(r as Float32Array, n, real, lanesHere, ho, wo, hp);
+      const part = fromQuads(r as Float32Array, n, real, lanesHere, ho, wo, hp, rt.scratch);
       for (let ni = 0; ni < n; ni++) out.set(part.subarray(ni * real * ho * wo, (ni + 1) * real * ho * wo), (ni * cout + o0) * ho * wo);
     }
     return out;
@@ -366,7 +367,7 @@ const convDw3 = async (rt: Runtime, x: AnyTensor, dy: AnyTensor, pad: number): P
   for (const { start: o0, count: real } of laneBlocks(rt, cout)) {
     const lanesHere = lanes(real);
     const m = cin * 3 * lanesHere * 4;
-    const { r, b } = rowBlocks(total, 8 * q, m, 1);
+    const { r, b } = rowBlocks(total, 8 * q, m, 1, m / 4);
     const dys = await stackLast(rt, real === cout ? dy : await channelSlice(rt, dy, [n, real, ho, wo], o0), hs, 8 * q, lanesHere);
     const spec: KernelSpec = {
       op: 'conv2d.vjp.dw',
@@ -374,6 +375,7 @@ const convDw3 = async (rt: Runtime, x: AnyTensor, dy: AnyTensor, pad: number): P
       output: [lanesHere, cin * 3, b],
       constants: { R: r, T: total, Q: q },
       vec4: true,
+      transient: true,
     };
     const partials = await rt.compute(spec, [arg3d(dys, lanesHere, 8 * q, total), arg3d(xs, 8 * q + 2, total + 2, cin)]);
     const s = await sumPartials(rt, 'conv2d.vjp.dw', partials, m, b);
@@ -395,7 +397,7 @@ const convDw = async (rt: Runtime, x: AnyTensor, dy: AnyTensor, k: number, pad: 
   const groups = Math.ceil(j / 4);
   const cp = lanes(cout);
   const m = groups * cp * 4;
-  const { r, b } = rowBlocks(ho, wo, m, n);
+  const { r, b } = rowBlocks(ho, wo, m, n, m / 4);
   const hp = ho + k - 1;
   const wp = wo + k - 1;
   const xp = await padPlanesOf(rt, x, hp, wp, pad, pad);
@@ -405,6 +407,7 @@ const convDw = async (rt: Runtime, x: AnyTensor, dy: AnyTensor, k: number, pad: 
     output: [cp, groups, n * b],
     constants: { Cin: cin, Cout: cout, J: j, KK: kk, K: k, B: b, R: r, Ho: ho, Wo: wo },
     vec4: true,
+    transient: true,
   };
   const partials = await rt.compute(spec, [asArg(dy), arg3d(xp, wp, hp, n * cin)]);
   const s = await sumPartials(rt, 'conv2d.vjp.dw', partials, m, n * b);

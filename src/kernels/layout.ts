@@ -37,6 +37,13 @@ import { asArg } from './pointwise.js';
 export const lanes = (c: number): number => Math.ceil(c / 4) * 4;
 
 /**
+ * Where a host layout gets its zero-filled result: a new array, or `rt.scratch` when the layout
+ * is a kernel argument that dies with the op's scope (recycled: no garbage per training step).
+ */
+export type Alloc = (length: number) => Float32Array;
+const zeros: Alloc = (length) => new Float32Array(length);
+
+/**
  * Stacks the images of a batch per channel: src [n, c, h, w] becomes c stacks of n·hs + extra
  * rows of width ws (a kernel argument [ws, n·hs + extra, c]), with source pixel (y, x) of
  * image i at stack row i·hs + y + top, column x + left; everything else is zero (the conv's
@@ -53,10 +60,11 @@ export const stackPlanes = (
   left: number,
   extra = 0,
   stacks = c,
+  alloc: Alloc = zeros,
 ): Float32Array => {
   if (n === 1 && extra === 0 && stacks === c && top === 0 && left === 0 && hs === h && ws === w) return src;
   const rows = n * hs + extra;
-  const dst = new Float32Array(stacks * rows * ws);
+  const dst = alloc(stacks * rows * ws);
   // Source rows/columns that land inside each image's hs×ws slot.
   const y0 = Math.max(0, -top);
   const y1 = Math.min(h, hs - top);
@@ -89,7 +97,8 @@ export const padPlanes = (
   wp: number,
   top: number,
   left: number,
-): Float32Array => stackPlanes(src, [1, planes, h, w], hp, wp, top, left);
+  alloc: Alloc = zeros,
+): Float32Array => stackPlanes(src, [1, planes, h, w], hp, wp, top, left, 0, planes, alloc);
 
 /**
  * Stacks the images of a batch with the channel fastest: src [n, c, h, w] becomes the kernel
@@ -97,8 +106,15 @@ export const padPlanes = (
  * x ≥ w or ch ≥ c. A kernel whose lanes are channels (thread.x) then reads 4 consecutive
  * values per lane quad: one vector load instead of a gather (docs/gpujs-wasm-codegen.md).
  */
-export const stackChannelsLast = (src: Float32Array, [n, c, h, w]: readonly [number, number, number, number], hs: number, ws: number, cp: number): Float32Array => {
-  const dst = new Float32Array(n * hs * ws * cp);
+export const stackChannelsLast = (
+  src: Float32Array,
+  [n, c, h, w]: readonly [number, number, number, number],
+  hs: number,
+  ws: number,
+  cp: number,
+  alloc: Alloc = zeros,
+): Float32Array => {
+  const dst = alloc(n * hs * ws * cp);
   const hh = Math.min(h, hs);
   const ww = Math.min(w, ws);
   const plane = h * w;
@@ -124,11 +140,11 @@ export const stackChannelsLast = (src: Float32Array, [n, c, h, w]: readonly [num
  * Padded channels (c ≥ C), padded columns (x ≥ wo, the last quad's extra lanes) and rows
  * between images are dropped.
  */
-export const fromQuads = (r: Float32Array, n: number, c: number, cp: number, ho: number, wo: number, stride = ho): Float32Array => {
+export const fromQuads = (r: Float32Array, n: number, c: number, cp: number, ho: number, wo: number, stride = ho, alloc: Alloc = zeros): Float32Array => {
   const q = Math.ceil(wo / 4);
   const rows = r.length / (q * cp * 4);
   if (!Number.isInteger(rows) || rows < (n - 1) * stride + ho) throw new Error(`fromQuads: ${r.length} values do not hold ${n} images of ${ho} rows (stride ${stride})`);
-  const out = new Float32Array(n * c * ho * wo);
+  const out = alloc(n * c * ho * wo);
   const full = wo >> 2;
   const tail = wo - 4 * full;
   for (let ni = 0; ni < n; ni++) {
@@ -162,10 +178,10 @@ export const padVector = (v: Float32Array, cp: number): Float32Array => {
  * Reorders the upConv2 forward result into NCHW: thread (ae·Cout' + o, q, n·H + i) value m is
  * y[n, o, 2i + a, 8q + 2m + e] (ae = 2a + e); padded channels and columns ≥ 2W are dropped.
  */
-export const fromUpQuads = (r: Float32Array, n: number, cout: number, cp: number, h: number, w: number): Float32Array => {
+export const fromUpQuads = (r: Float32Array, n: number, cout: number, cp: number, h: number, w: number, alloc: Alloc = zeros): Float32Array => {
   const q = Math.ceil(w / 4);
   const wo = 2 * w;
-  const out = new Float32Array(n * cout * 2 * h * wo);
+  const out = alloc(n * cout * 2 * h * wo);
   for (let ni = 0; ni < n; ni++)
     for (let i = 0; i < h; i++) {
       const rowBase = (ni * h + i) * q * 4 * cp * 4;
@@ -255,7 +271,7 @@ export const stack = async (
   extra = 0,
   stacks = t.shape[1],
 ): Promise<Stored> =>
-  rt.resident ? stackOnDevice(rt, t, hs, ws, top, left, extra, stacks) : stackPlanes(hostData('conv.stack', t), t.shape, hs, ws, top, left, extra, stacks);
+  rt.resident ? stackOnDevice(rt, t, hs, ws, top, left, extra, stacks) : stackPlanes(hostData('conv.stack', t), t.shape, hs, ws, top, left, extra, stacks, rt.scratch);
 
 /** The N·C planes of t as one image of N·C channels (the same values, no copy). */
 const asPlanes = (t: AnyTensor): AnyTensor => tensorOf([1, t.shape[0] * t.shape[1], t.shape[2], t.shape[3]], storedOf(t));
@@ -267,7 +283,7 @@ export const padOnDevice = (rt: Runtime, t: AnyTensor, hp: number, wp: number, t
 /** `padPlanes` of every plane of t: a kernel on a resident runtime, the host function elsewhere. */
 export const padPlanesOf = async (rt: Runtime, t: AnyTensor, hp: number, wp: number, top: number, left: number): Promise<Stored> => {
   const [n, c, h, w] = t.shape;
-  return rt.resident ? padOnDevice(rt, t, hp, wp, top, left) : padPlanes(hostData('conv.pad', t), n * c, h, w, hp, wp, top, left);
+  return rt.resident ? padOnDevice(rt, t, hp, wp, top, left) : padPlanes(hostData('conv.pad', t), n * c, h, w, hp, wp, top, left, rt.scratch);
 };
 
 /**
@@ -295,7 +311,7 @@ export const stackLastOnDevice = async (rt: Runtime, t: AnyTensor, hs: number, w
 
 /** `stackChannelsLast` of `t`: a kernel on a resident runtime, the host function elsewhere (a kernel argument [cp, ws, n·hs]). */
 export const stackLast = async (rt: Runtime, t: AnyTensor, hs: number, ws: number, cp: number): Promise<Stored> =>
-  rt.resident ? stackLastOnDevice(rt, t, hs, ws, cp) : stackChannelsLast(hostData('conv.stackLast', t), t.shape, hs, ws, cp);
+  rt.resident ? stackLastOnDevice(rt, t, hs, ws, cp) : stackChannelsLast(hostData('conv.stackLast', t), t.shape, hs, ws, cp, rt.scratch);
 
 /**
  * fromQuads as a kernel. Thread (x, y, z = n·C + c) is value (n, c, y, x) = r[n·S + y][qi][4c + j]
@@ -319,7 +335,7 @@ export const unquadsOnDevice = async (rt: Runtime, r: Stored, n: number, c: numb
 
 /** `fromQuads` of a kernel result: a kernel when it is on the device (resident runtime), the host function otherwise. */
 export const unquads = async (rt: Runtime, r: Stored, n: number, c: number, cp: number, ho: number, wo: number, stride = ho): Promise<Stored> =>
-  isDeviceArray(r) ? unquadsOnDevice(rt, r, n, c, cp, ho, wo, stride) : fromQuads(r, n, c, cp, ho, wo, stride);
+  isDeviceArray(r) ? unquadsOnDevice(rt, r, n, c, cp, ho, wo, stride) : fromQuads(r, n, c, cp, ho, wo, stride, rt.alloc);
 
 /**
  * fromUpQuads as a kernel. Thread (x, y, z = n·Cout + o) is y[n, o, y, x] with y = 2i + a,
@@ -345,4 +361,4 @@ export const unUpQuadsOnDevice = async (rt: Runtime, r: Stored, n: number, cout:
 
 /** `fromUpQuads` of a kernel result: a kernel when it is on the device (resident runtime), the host function otherwise. */
 export const unUpQuads = async (rt: Runtime, r: Stored, n: number, cout: number, cp: number, h: number, w: number): Promise<Stored> =>
-  isDeviceArray(r) ? unUpQuadsOnDevice(rt, r, n, cout, cp, h, w) : fromUpQuads(r, n, cout, cp, h, w);
+  isDeviceArray(r) ? unUpQuadsOnDevice(rt, r, n, cout, cp, h, w) : fromUpQuads(r, n, cout, cp, h, w, rt.alloc);

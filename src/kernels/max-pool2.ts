@@ -85,7 +85,7 @@ export const maxPool2Backward = async (rt: Runtime, x: AnyTensor, dy: AnyTensor)
   const [xs, g] = [hostData('maxPool2.vjp', x), hostData('maxPool2.vjp', dy)];
   const [n, c, oh, ow] = dy.shape;
   const w = 2 * ow;
-  const dx = new Float32Array(xs.length);
+  const dx = rt.alloc(xs.length);
   // window by window, dy to the first maximum in row-major order (the kernels' choice)
   let o = 0;
   for (let p = 0; p < n * c; p++)

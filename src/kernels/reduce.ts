@@ -18,11 +18,22 @@ const TERMS_PER_THREAD = 4096;
 const MAX_PARTIALS = 1 << 24;
 
 /**
- * Rows per block R and block count B for a reduction over `rows`×`cols` positions per image,
- * with `outputs` partial values per (image, block) and `n` images.
+ * Threads a stage-1 kernel should have at least. gpu.js's webasm backend runs a kernel on
+ * ⌈threads / 4096⌉ of its worker threads (at most its pool) and one under 4096 on the calling
+ * thread: the weight gradients of narrow layers (8×8×9 values × a few row blocks) ran there,
+ * alone, 50 ms of a 230 ms `tiny` training step. 4 × 4096 spreads them over up to 4 workers.
  */
-export const rowBlocks = (rows: number, cols: number, outputs: number, n: number): { readonly r: number; readonly b: number } => {
+export const MIN_STAGE1_THREADS = 4 * 4096;
+
+/**
+ * Rows per block R and block count B for a reduction over `rows`×`cols` positions per image,
+ * with `outputs` partial values per (image, block) and `n` images; with `threadsPerBlock`
+ * (stage-1 threads per image and block), at least enough blocks for MIN_STAGE1_THREADS threads
+ * where the rows allow.
+ */
+export const rowBlocks = (rows: number, cols: number, outputs: number, n: number, threadsPerBlock = 0): { readonly r: number; readonly b: number } => {
   let r = Math.min(rows, Math.max(1, Math.round(TERMS_PER_THREAD / cols)));
+  if (threadsPerBlock > 0) r = Math.max(1, Math.min(r, Math.floor(rows / Math.ceil(MIN_STAGE1_THREADS / (threadsPerBlock * n)))));
   while (r < rows && outputs * n * Math.ceil(rows / r) > MAX_PARTIALS) r = Math.min(rows, r * 2);
   // Even blocks: the same b blocks, each ⌈rows / b⌉ rows. Blocks of R rows and a last one of a
   // few left a worker thread idle while the other summed whole blocks (66 rows as 64 + 2: the

@@ -132,7 +132,7 @@ const upConv2Dw = async (rt: Runtime, x: AnyTensor, dy: AnyTensor): Promise<Floa
   const j = Math.ceil(wd / 4);
   const total = n * h;
   const m = 4 * cg * cp * 4;
-  const { r, b } = rowBlocks(total, 4 * j, m, 1);
+  const { r, b } = rowBlocks(total, 4 * j, m, 1, m / 4);
   const xs = await stack(rt, x, h, 4 * j, 0, 0, 0, 4 * cg);
   const dys = await stackLast(rt, dy, 2 * h, 8 * j, cp);
   const spec: KernelSpec = {
@@ -141,6 +141,7 @@ const upConv2Dw = async (rt: Runtime, x: AnyTensor, dy: AnyTensor): Promise<Floa
     output: [cp, 4 * cg, b],
     constants: { CG: cg, R: r, T: total, J: j },
     vec4: true,
+    transient: true,
   };
   const partials = await rt.compute(spec, [arg3d(xs, 4 * j, total, 4 * cg), arg3d(dys, cp, 8 * j, 2 * total)]);
   const s = await sumPartials(rt, 'upConv2.vjp.dw', partials, m, b);
@@ -175,6 +176,7 @@ export const upConv2Forward = async (rt: Runtime, x: AnyTensor, w: AnyTensor, b:
       output: [4 * cp, q, n * h],
       constants: { Cin: cin },
       vec4: true,
+      transient: true,
     };
     const r = await rt.compute(spec, [arg3d(xs, 4 * q, n * h, cin), arg3d(wt, 4 * cp, cin, 1), arg1d(b4)]);
     return unUpQuads(rt, r, n, cout, cp, h, wd);
@@ -201,6 +203,7 @@ export const upConv2InputGrad = async (rt: Runtime, dy: AnyTensor, w: AnyTensor,
       output: [cp, q, n * h],
       constants: { Cout: cout },
       vec4: true,
+      transient: true,
     };
     const r = await rt.compute(spec, [arg3d(dys, 8 * q, 2 * n * h, cout), arg3d(wt, cp, 4, cout)]);
     return unquads(rt, r, n, cin, cp, h, wd);

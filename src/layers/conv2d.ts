@@ -130,13 +130,17 @@ export const conv2d: OpRule<'conv2d'> = {
     checkData('conv2d', { input: x, weight: w, bias: b });
     return { out: await conv2dForward(rt, x, w, b, pad, shape, relu), saved: null };
   },
-  vjp: async (rt, dyOut, [x, w, b], out, { pad, relu = false }) => {
+  vjp: async (rt, dyOut, [x, w, b], out, { pad, relu = false }, _saved, needed) => {
     checkCotangent('conv2d.vjp', dyOut, outShape(x.shape, w.shape, b.shape, pad));
-    const dy = relu ? await reluBackward(rt, dyOut, out) : dyOut;
-    return [
-      await conv2dInputGrad(rt, dy, w, pad, x.shape),
-      await conv2dWeightGrad(rt, x, dy, w.shape, pad),
-      await biasGrad(rt, 'conv2d.vjp.db', dy, b.shape),
-    ] as const;
+    // In a scope: the masked dy (host scratch, or a device array) dies with this pass.
+    return rt.scope(async () => {
+      const dy = relu ? await reluBackward(rt, dyOut, out, rt.scratch) : dyOut;
+      return [
+        // The first layer's dx (the image's gradient) is a whole conv pass nobody reads.
+        needed?.[0] === false ? null : await conv2dInputGrad(rt, dy, w, pad, x.shape),
+        await conv2dWeightGrad(rt, x, dy, w.shape, pad),
+        await biasGrad(rt, 'conv2d.vjp.db', dy, b.shape),
+      ] as const;
+    });
   },
 };

@@ -61,6 +61,10 @@ export interface Forward<K extends OpName> {
 export interface OpRule<K extends OpName> {
   /** Runs the op's kernels; fails with the op's ShapeError message on bad shapes. */
   readonly forward: (rt: Runtime, inputs: Inputs<K>, attrs: Attrs<K>) => Promise<Forward<K>>;
-  /** Vector-Jacobian product: the cotangent of each input given the output's cotangent `dy`. */
-  readonly vjp: (rt: Runtime, dy: AnyTensor, inputs: Inputs<K>, out: AnyTensor, attrs: Attrs<K>, saved: Saved<K>) => Promise<Grads<K>>;
+  /**
+   * Vector-Jacobian product: the cotangent of each input given the output's cotangent `dy`.
+   * `needed[j]` false (the tape knows input j leads to no wanted gradient: the input image, a
+   * frozen parameter) lets a rule skip that cotangent and return null for it; rules may ignore it.
+   */
+  readonly vjp: (rt: Runtime, dy: AnyTensor, inputs: Inputs<K>, out: AnyTensor, attrs: Attrs<K>, saved: Saved<K>, needed?: readonly boolean[]) => Promise<Grads<K>>;
 }

@@ -65,6 +65,12 @@ export interface KernelSpec {
   readonly constants: Readonly<Record<string, number>>;
   /** The kernel returns 4 values per thread (4 consecutive x outputs): the result has 4× output[0] in x. */
   readonly vec4?: boolean;
+  /**
+   * The caller reads the result at once and keeps none of it: it is valid until the next kernel
+   * call on this runtime (it may be that call's argument). On webasm it is then a view of the
+   * kernel's WebAssembly memory instead of a copy (a conv's quads, reordered by the host at once).
+   */
+  readonly transient?: boolean;
 }
 
 export interface Runtime {
@@ -76,6 +82,25 @@ export interface Runtime {
   compute(spec: KernelSpec, args: readonly Arg[]): Promise<Stored>;
   /** Runs a kernel and returns its result on the host. */
   run(spec: KernelSpec, args: readonly Arg[]): Promise<Float32Array>;
+  /**
+   * A zero-filled host array owned by the current scope, for a value that dies in it (a kernel
+   * argument's layout): when the scope settles it returns to the runtime's pool (unless it is
+   * in the scope's result, which moves it to the enclosing scope) and a later call of the same
+   * length hands it out again, so a training loop stops allocating (and collecting) its
+   * temporaries. Outside any scope, a new array that nothing recycles.
+   */
+  scratch(length: number): Float32Array;
+  /**
+   * A zero-filled host array for a result (an op's output), from the runtime's pool when one of
+   * that length has been released, else new; nothing recycles it unless `release` is called.
+   */
+  alloc(length: number): Float32Array;
+  /**
+   * Returns an array made by `alloc` or `scratch` to the pool (others are ignored): the caller
+   * promises that nothing reads or writes it, or a view of it, again. The tape releases each
+   * cotangent once its op's VJP has consumed it.
+   */
+  release(a: Float32Array): void;
   /** The values on the host: a device array is read back; a Float32Array is returned as is. */
   read(s: Stored): Promise<Float32Array>;
   /** The values on the device of a resident runtime (a copy); as is elsewhere. */
@@ -174,14 +199,23 @@ class DeviceBuffer implements DeviceArray {
   ) {}
 }
 
-/** The device arrays inside a scope's result: in arrays and plain objects, 4 levels deep. */
-const deviceArraysIn = (v: unknown, found: Set<DeviceBuffer>, depth = 0): void => {
-  if (v instanceof DeviceBuffer) found.add(v);
-  else if (depth < 4 && Array.isArray(v)) for (const e of v) deviceArraysIn(e, found, depth + 1);
+/** The device arrays and host Float32Arrays inside a scope's result: in arrays and plain objects, 4 levels deep. */
+const arraysIn = (v: unknown, found: Set<unknown>, depth = 0): void => {
+  if (v instanceof DeviceBuffer || v instanceof Float32Array) found.add(v);
+  else if (depth < 4 && Array.isArray(v)) for (const e of v) arraysIn(e, found, depth + 1);
   else if (depth < 4 && typeof v === 'object' && v !== null && !ArrayBuffer.isView(v) && Object.getPrototypeOf(v) === Object.prototype) {
-    for (const e of Object.values(v)) deviceArraysIn(e, found, depth + 1);
+    for (const e of Object.values(v)) arraysIn(e, found, depth + 1);
   }
 };
+
+/** What a scope owns: the device arrays and the scratch host arrays made while it ran. */
+interface ScopeFrame {
+  readonly device: Set<DeviceBuffer>;
+  readonly host: Float32Array[];
+}
+
+/** Idle scratch arrays a runtime keeps for reuse, at most (larger surpluses are left to the GC). */
+const MAX_POOLED_BYTES = 512 * 2 ** 20;
 
 /**
  * Starts a runtime on `platform`'s chosen (or forced) backend and verifies it with a probe
@@ -204,7 +238,16 @@ export const createRuntimeOn = async (platform: Platform, opts: RuntimeOptions =
   let glTextures = (): number => 0;
   const self = {};
   const live = new Set<DeviceBuffer>();
-  const scopes: Set<DeviceBuffer>[] = [];
+  const scopes: ScopeFrame[] = [];
+  // Host arrays for reuse (by length); `ours`: made by alloc/scratch; `idle`: in the pool now.
+  const pool = new Map<number, Float32Array[]>();
+  const ours = new WeakSet<Float32Array>();
+  const idle = new WeakSet<Float32Array>();
+  let pooledBytes = 0;
+  // webasm kernels whose next result may be a view of their memory (transient), and those patched for it.
+  const viewNext = new WeakSet<object>();
+  const viewPatched = new WeakSet<object>();
+  const inFlight = new WeakMap<object, number>();
   let gpuDevice: GpuDeviceLike | undefined;
   let gpuBytes = (): number => 0;
   let readBytes = 0;
@@ -267,6 +310,18 @@ export const createRuntimeOn = async (platform: Platform, opts: RuntimeOptions =
     if (backend === 'webasm' && inner) {
       if (sharedPool === undefined && inner._pool) sharedPool = inner._pool;
       else if (sharedPool !== undefined && !inner._pool) inner._pool = sharedPool;
+      // gpu.js copies every result out of wasm memory with `entry.f32.slice`; for a transient
+      // result that copy is a view instead (an own `slice` on that entry's Float32Array).
+      const f32 = inner._active?.f32;
+      if (f32 && !viewPatched.has(f32)) {
+        viewPatched.add(f32);
+        const copy = Float32Array.prototype.slice;
+        Object.defineProperty(f32, 'slice', {
+          value: function (this: Float32Array, start?: number, end?: number): Float32Array {
+            return viewNext.has(inner) ? this.subarray(start, end) : copy.call(this, start, end);
+          },
+        });
+      }
     }
   };
 
@@ -291,7 +346,7 @@ export const createRuntimeOn = async (platform: Platform, opts: RuntimeOptions =
     if (!gl) gpuDevice ??= deviceOf(flat);
     const b = new DeviceBuffer(length, flat, self);
     live.add(b);
-    scopes[scopes.length - 1]?.add(b);
+    scopes[scopes.length - 1]?.device.add(b);
     return b;
   };
 
@@ -318,6 +373,14 @@ export const createRuntimeOn = async (platform: Platform, opts: RuntimeOptions =
       return a.dims.length === 1 ? a.data : input(a.data, a.dims);
     });
     const length = cells(spec.output) * (spec.vec4 ? 4 : 1);
+    // A view only while no other call of this kernel is in flight (it would share the memory).
+    const inner = k.kernel;
+    const busy = inner ? (inFlight.get(inner) ?? 0) : 0;
+    if (inner) {
+      inFlight.set(inner, busy + 1);
+      if (spec.transient === true && busy === 0) viewNext.add(inner);
+      else viewNext.delete(inner);
+    }
     let raw: RawOutput | RawBufferResult;
     try {
       raw = await k(...gpuArgs);
@@ -325,6 +388,10 @@ export const createRuntimeOn = async (platform: Platform, opts: RuntimeOptions =
       throw new Error(`${spec.op}: kernel failed on ${backend}: ${(e as Error).message}`);
     } finally {
       for (const v of views) v.delete();
+      if (inner) {
+        inFlight.set(inner, (inFlight.get(inner) ?? 1) - 1);
+        viewNext.delete(inner);
+      }
     }
     check(spec, k);
     calls++;
@@ -355,8 +422,35 @@ export const createRuntimeOn = async (platform: Platform, opts: RuntimeOptions =
   const copySpec = (n: number): KernelSpec => ({ op: 'runtime.upload', source: copyKernel, output: [n], constants: {} });
   const upload = async (data: Float32Array): Promise<Stored> => (resident && data.length > 0 ? compute(copySpec(data.length), [arg1d(data)]) : data);
 
+  const alloc = (length: number): Float32Array => {
+    const reused = pool.get(length)?.pop();
+    if (reused) {
+      pooledBytes -= reused.byteLength;
+      idle.delete(reused);
+      return reused.fill(0);
+    }
+    const a = new Float32Array(length);
+    if (length > 0) ours.add(a);
+    return a;
+  };
+
+  const scratch = (length: number): Float32Array => {
+    const a = alloc(length);
+    scopes[scopes.length - 1]?.host.push(a);
+    return a;
+  };
+
+  const release = (a: Float32Array): void => {
+    if (disposed || !ours.has(a) || idle.has(a) || pooledBytes + a.byteLength > MAX_POOLED_BYTES) return;
+    let free = pool.get(a.length);
+    if (!free) pool.set(a.length, (free = []));
+    free.push(a);
+    idle.add(a);
+    pooledBytes += a.byteLength;
+  };
+
   const scope = async <A>(fn: () => Promise<A>): Promise<A> => {
-    const mine = new Set<DeviceBuffer>();
+    const mine: ScopeFrame = { device: new Set(), host: [] };
     scopes.push(mine);
     let result: A | undefined;
     try {
@@ -364,12 +458,16 @@ export const createRuntimeOn = async (platform: Platform, opts: RuntimeOptions =
       return result;
     } finally {
       if (scopes.pop() !== mine) throw new Error('runtime.scope: scopes on one runtime ran concurrently');
-      const kept = new Set<DeviceBuffer>();
-      deviceArraysIn(result, kept);
+      const kept = new Set<unknown>();
+      arraysIn(result, kept);
       const parent = scopes[scopes.length - 1];
-      for (const b of mine) {
-        if (kept.has(b)) parent?.add(b);
+      for (const b of mine.device) {
+        if (kept.has(b)) parent?.device.add(b);
         else free(b);
+      }
+      for (const a of mine.host) {
+        if (!kept.has(a)) release(a);
+        else parent?.host.push(a);
       }
     }
   };
@@ -418,6 +516,9 @@ export const createRuntimeOn = async (platform: Platform, opts: RuntimeOptions =
     read,
     upload,
     scope,
+    scratch,
+    alloc,
+    release,
     fallbacks: () => fallbacks,
     stats: () => ({
       kernels,
@@ -432,6 +533,7 @@ export const createRuntimeOn = async (platform: Platform, opts: RuntimeOptions =
       if (disposed) return;
       disposed = true;
       for (const b of [...live]) free(b);
+      pool.clear();
       cache.clear();
       await gpu.destroy();
     },

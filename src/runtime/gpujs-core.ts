@@ -163,6 +163,8 @@ export interface RawKernel {
     readonly fallbackReason?: string;
     /** webasm: the worker pool of an async kernel (shared by the runtime). */
     _pool?: unknown;
+    /** webasm: the module entry of the last call; its `f32` views the kernel's memory. */
+    _active?: { f32?: Float32Array | null } | null;
     /** webasm/webgpu: turns the packed result into nested arrays (replaced by the runtime). */
     _shapeOutput?: (data: Float32Array, output: number[], componentCount: number) => RawOutput;
   };

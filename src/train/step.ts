@@ -37,7 +37,7 @@ export const lossAndGrads = (
     const labels = leaf(ctx, sample.labels);
     const ce = await softmaxCrossEntropy(ctx, logits, labels, leaf(ctx, sample.weights));
     return loss === 'ce' ? ce : add(ctx, ce, await softDice(ctx, logits, labels));
-  })(rt, params).then(({ value, grads }) => ({ loss: value, grads }));
+  }, { releaseActivations: true })(rt, params).then(({ value, grads }) => ({ loss: value, grads }));
 
 /** The first parameter whose gradient holds NaN or ±Infinity, if any. */
 export const nonFiniteGradient = (grads: Params): string | undefined => {
