@@ -175,8 +175,12 @@ export interface ValueAndGradOptions {
   readonly releaseActivations?: boolean;
 }
 
-/** Releases every host op output of the tape, except buffers shared with a leaf (an input) or with `keep`. */
-const releaseActivations = (rt: Runtime, tape: Tape, keep: readonly AnyTensor[]): void => {
+/**
+ * Returns every host op output on the tape to the runtime's pool (`rt.release`), except buffers
+ * shared with a leaf (an input) or with `keep`: for a caller that is done with the computation
+ * and keeps no tensor of it but `keep` (the training step; `predictLogits`, which keeps the logits).
+ */
+export const releaseActivations = (rt: Runtime, tape: Tape, keep: readonly AnyTensor[]): void => {
   const produced = new Set(tape.entries.map((e) => e.output.id));
   const held = new Set<unknown>(keep.map(bufferOf));
   for (const e of tape.entries) for (const v of e.inputs as readonly Var[]) if (!produced.has(v.id)) held.add(bufferOf(v.value));

@@ -4,7 +4,7 @@
  * (without one). Dropout acts only when training, with this step's seed.
  */
 import { centerCrop, concat, conv2d, dropout, maxPool2, upConv2 } from '../autodiff/ops.js';
-import { leaf, type Ctx, type Var } from '../autodiff/tape.js';
+import { leaf, releaseActivations, type Ctx, type Var } from '../autodiff/tape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { readTensor } from '../tensor/device-tensor.js';
 import { unet, type Layers } from './architecture.js';
@@ -56,9 +56,17 @@ export const paramVars = (ctx: Ctx, params: Params): ParamVars =>
   Object.fromEntries(Object.entries(params).map(([k, t]) => [k, leaf(ctx, t)]));
 
 /**
- * Logits of one input tensor without recording a tape (inference), on the host. On a
- * resident runtime the activations stay on the device inside one runtime scope; only the
- * logits are read back, and the scope frees the rest.
+ * Logits of one input tensor (inference), on the host. On a resident runtime the activations
+ * stay on the device inside one runtime scope; only the logits are read back, and the scope
+ * frees the rest. On the host the ops are recorded on a tape only to know the activations:
+ * once the logits are read they go back to the runtime's pool, and the next call (the next
+ * tile) reuses their memory instead of allocating and collecting it (`small` at 572 on webasm:
+ * 830 → 745–775 ms a forward, scratch/fwdrel measurement in docs/performance.md §5).
  */
 export const predictLogits = async (ctx: Ctx, c: UNetConfig, params: Params, x: Tensor): Promise<Tensor> =>
-  ctx.rt.scope(async () => readTensor(ctx.rt, (await unetForward(c)(ctx, paramVars(ctx, params), leaf(ctx, x))).value));
+  ctx.rt.scope(async () => {
+    const rec: Ctx = { ...ctx, tape: { entries: [] } };
+    const logits = await readTensor(ctx.rt, (await unetForward(c)(rec, paramVars(rec, params), leaf(rec, x))).value);
+    releaseActivations(ctx.rt, rec.tape!, [logits]);
+    return logits;
+  });
