@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { apply, backward, inferenceCtx, leaf, trainingCtx, valueAndGrad, type Entry } from '../../src/autodiff/tape.js';
 import { rules } from '../../src/layers/rules.js';
+import { readTensor } from '../../src/tensor/device-tensor.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { disposeRuntimes, runtimeFor, testBackends } from '../helpers/backends.js';
 import { onDevice } from '../helpers/device.js';
@@ -79,5 +80,54 @@ describe('tape', () => {
     const rt = await runtimeFor('cpu');
     const ctx = trainingCtx(rt);
     await expect(apply(ctx, 'maxPool2', [leaf(ctx, randomTensor([1, 1, 5, 4], 8))], {})).rejects.toThrow(/maxPool2.*\[1, 1, 5, 4\]/);
+  });
+});
+
+describe('tape memory reuse', () => {
+  // loss = CE(2·concat(crop(x1), crop(x2))): the doubled cotangent is a pooled array (add), the
+  // concat VJP hands out two views of it, and each crop VJP then allocates an array of exactly its
+  // length — released too early, it would be handed out, zeroed, while the views still hold it.
+  it.each(['cpu', 'webasm'] as const)('never releases a cotangent while a view of it is still to be read (%s)', async (backend) => {
+    const rt = await runtimeFor(backend);
+    const x1 = randomTensor([1, 1, 4, 8], 11);
+    const x2 = randomTensor([1, 1, 4, 8], 12);
+    const labels: Tensor = { shape: [1, 1, 4, 4], data: new Float32Array(16).map((_, i) => i % 2) };
+    const weights: Tensor = { shape: [1, 1, 4, 4], data: new Float32Array(16).fill(1) };
+    const { grads } = await valueAndGrad<{ x1: Tensor; x2: Tensor }>(async (ctx, p) => {
+      const crop = (v: typeof p.x1) => apply(ctx, 'centerCrop', [v], { h: 4, w: 4 });
+      const cat = await apply(ctx, 'concat', [await crop(p.x1), await crop(p.x2)], {});
+      return apply(ctx, 'softmaxCrossEntropy', [await apply(ctx, 'add', [cat, cat], {}), leaf(ctx, labels), leaf(ctx, weights)], {});
+    })(rt, { x1, x2 });
+    // expected: dx_k[i][j + 2] = 2 · dlogits[k][i][j], from the rules alone
+    const crops = [x1, x2].map((x) => Float32Array.from({ length: 16 }, (_, k) => x.data[Math.floor(k / 4) * 8 + (k % 4) + 2]!));
+    const logits: Tensor = { shape: [1, 2, 4, 4], data: Float32Array.from([...crops[0]!, ...crops[1]!], (v) => 2 * v) };
+    const ce = await rules.softmaxCrossEntropy.forward(rt, [logits, labels, weights], {});
+    const [dl] = await rules.softmaxCrossEntropy.vjp(rt, { shape: [1, 1, 1, 1], data: new Float32Array([1]) }, [logits, labels, weights], ce.out, {}, ce.saved);
+    const dlHost = await readTensor(rt, dl!);
+    for (const [k, g] of [grads.x1, grads.x2].entries()) {
+      for (let i = 0; i < 4; i++)
+        for (let j = 0; j < 8; j++) {
+          const want = j >= 2 && j < 6 ? 2 * dlHost.data[k * 16 + i * 4 + j - 2]! : 0;
+          expect(g.data[i * 8 + j]).toBeCloseTo(want, 6);
+        }
+      expect(g.data.some((v) => v !== 0)).toBe(true);
+    }
+  });
+
+  it('releaseActivations never recycles an input, even when an op output shares its memory', async () => {
+    const rt = await runtimeFor('cpu');
+    const data = rt.alloc(32); // an input made by the runtime's own pool
+    data.set(Float32Array.from({ length: 32 }, (_, i) => i / 32));
+    const x: Tensor = { shape: [1, 2, 4, 4], data };
+    const empty: Tensor = { shape: [1, 0, 4, 4], data: new Float32Array(0) };
+    const labels: Tensor = { shape: [1, 1, 4, 4], data: new Float32Array(16) };
+    const weights: Tensor = { shape: [1, 1, 4, 4], data: new Float32Array(16).fill(1) };
+    await valueAndGrad<{ x: Tensor }>(
+      // concat with an empty part returns x's own values: its output shares x's memory
+      async (ctx, p) => apply(ctx, 'softmaxCrossEntropy', [await apply(ctx, 'concat', [p.x, leaf(ctx, empty)], {}), leaf(ctx, labels), leaf(ctx, weights)], {}),
+      { releaseActivations: true },
+    )(rt, { x });
+    expect(rt.alloc(32)).not.toBe(data);
+    expect(Array.from(data)).toEqual(Array.from({ length: 32 }, (_, i) => Math.fround(i / 32)));
   });
 });

@@ -5,7 +5,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { channelSums, channelSumsOnDevice, rowBlocks } from '../../src/kernels/reduce.js';
+import { channelSums, channelSumsOnDevice, MIN_STAGE1_THREADS, rowBlocks } from '../../src/kernels/reduce.js';
 import { uploadTensor } from '../../src/tensor/device-tensor.js';
 import type { Shape } from '../../src/tensor/tensor.js';
 import { disposeRuntimes, runtimeFor, testBackends } from '../helpers/backends.js';
@@ -61,6 +61,20 @@ describe('rowBlocks', () => {
         expect(r * (b - 1)).toBeLessThan(rows);
         // even: the last block has more than r − b rows (66 rows as 33 + 33, not 64 + 2)
         expect(rows - r * (b - 1)).toBeGreaterThan(r - b);
+      }),
+    );
+  });
+
+  it('with threads per block, makes enough blocks for MIN_STAGE1_THREADS stage-1 threads where the rows allow, still even', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 3000 }), fc.integer({ min: 1, max: 5000 }), fc.integer({ min: 1, max: 20000 }), fc.integer({ min: 1, max: 3 }), (rows, cols, threads, n) => {
+        const { r, b } = rowBlocks(rows, cols, 4 * threads, n, threads);
+        expect(r * b).toBeGreaterThanOrEqual(rows);
+        expect(r * (b - 1)).toBeLessThan(rows);
+        expect(rows - r * (b - 1)).toBeGreaterThan(r - b);
+        // (r = 1 is already the most blocks; partials past 2^24 values make blocks longer again)
+        if (r > 1 && 4 * threads * n * rows <= 1 << 24) expect(b * threads * n).toBeGreaterThanOrEqual(MIN_STAGE1_THREADS);
+        expect(b).toBeGreaterThanOrEqual(rowBlocks(rows, cols, 4 * threads, n).b);
       }),
     );
   });

@@ -78,3 +78,32 @@ describe('relu reference VJP', () => {
     );
   });
 });
+
+describe('relu VJP mask on the host (branchless, on float32 bit patterns)', () => {
+  it('equals y > 0 ? dy : 0 for every special value: ±0, ±∞, NaNs of either sign, denormals, extremes', async () => {
+    const rt = await runtimeFor('webasm');
+    const specials = [0, -0, 1, -1, Infinity, -Infinity, NaN, 1e-45, -1e-45, 1.17e-38, -1.17e-38, 3.4e38, -3.4e38, 0.5, -0.5];
+    const bitsOf = (v: number, negNaN: boolean): number => {
+      const f = new Float32Array([v]);
+      const i = new Int32Array(f.buffer);
+      if (Number.isNaN(v) && negNaN) i[0] = i[0]! | (1 << 31);
+      return i[0]!;
+    };
+    const yBits: number[] = [];
+    const gBits: number[] = [];
+    for (const y of specials)
+      for (const g of specials)
+        for (const neg of [false, true]) {
+          yBits.push(bitsOf(y, neg));
+          gBits.push(bitsOf(g, !neg));
+        }
+    const y = new Float32Array(new Int32Array(yBits).buffer);
+    const dy = new Float32Array(new Int32Array(gBits).buffer);
+    const shape = [1, 1, 1, y.length] as const;
+    const dx = await reluBackward(rt, { shape, data: dy }, { shape, data: y });
+    const got = new Int32Array((dx as { data: Float32Array }).data.buffer);
+    // expected, bit for bit: the branchy definition on the same float32 values
+    const want = Array.from(y, (v, i) => (v > 0 ? gBits[i]! : 0));
+    expect(Array.from(got)).toEqual(want);
+  });
+});
