@@ -199,9 +199,13 @@ class DeviceBuffer implements DeviceArray {
   ) {}
 }
 
-/** The device arrays and host Float32Arrays inside a scope's result: in arrays and plain objects, 4 levels deep. */
+/**
+ * The device arrays inside a scope's result, and the memory of its host Float32Arrays (a view
+ * keeps the array it views): in arrays and plain objects, 4 levels deep.
+ */
 const arraysIn = (v: unknown, found: Set<unknown>, depth = 0): void => {
-  if (v instanceof DeviceBuffer || v instanceof Float32Array) found.add(v);
+  if (v instanceof DeviceBuffer) found.add(v);
+  else if (v instanceof Float32Array) found.add(v.buffer);
   else if (depth < 4 && Array.isArray(v)) for (const e of v) arraysIn(e, found, depth + 1);
   else if (depth < 4 && typeof v === 'object' && v !== null && !ArrayBuffer.isView(v) && Object.getPrototypeOf(v) === Object.prototype) {
     for (const e of Object.values(v)) arraysIn(e, found, depth + 1);
@@ -466,7 +470,7 @@ export const createRuntimeOn = async (platform: Platform, opts: RuntimeOptions =
         else free(b);
       }
       for (const a of mine.host) {
-        if (!kept.has(a)) release(a);
+        if (!kept.has(a.buffer)) release(a);
         else parent?.host.push(a);
       }
     }

@@ -49,6 +49,19 @@ describe('scratch, alloc and release', () => {
     expect(kept.tensor.data.every((v) => v === 3)).toBe(true);
   });
 
+  it('a view of a scratch array in the scope result keeps the array', async () => {
+    const rt = await runtimeFor('cpu');
+    const view = await rt.scope(async () => {
+      const a = rt.scratch(256);
+      a.fill(5);
+      return [a.subarray(10, 20)];
+    });
+    await rt.scope(async () => {
+      for (let i = 0; i < 4; i++) rt.scratch(256).fill(9);
+    });
+    expect(Array.from(view[0]!)).toEqual(new Array(10).fill(5));
+  });
+
   it('release recycles only arrays made by alloc or scratch, once', async () => {
     const rt = await runtimeFor('cpu');
     const a = rt.alloc(333);
