@@ -21,7 +21,7 @@ export const addOnDevice = (rt: Runtime, a: AnyTensor, b: AnyTensor): Promise<An
 export const addForward = async (rt: Runtime, a: AnyTensor, b: AnyTensor): Promise<AnyTensor> => {
   if (rt.resident) return addOnDevice(rt, a, b);
   const [x, y] = [hostData('add.forward', a), hostData('add.forward', b)];
-  const s = rt.alloc(x.length);
+  const s = rt.alloc(x.length, false);
   for (let i = 0; i < x.length; i++) s[i] = x[i]! + y[i]!;
   return unsafeTensor(a.shape, s);
 };

@@ -52,7 +52,7 @@ const copyWindow = (outer: Float32Array, inner: Float32Array, planes: number, [H
 /** The centre `out[2]`×`out[3]` window of x (even margins, checked by the op): a kernel on a resident runtime, host row copies elsewhere. */
 export const centerCropForward = async (rt: Runtime, x: AnyTensor, out: Shape): Promise<AnyTensor> => {
   if (rt.resident || size(out) === 0) return centerCropOnDevice(rt, x, out);
-  const y = rt.alloc(size(out));
+  const y = rt.alloc(size(out), false);
   copyWindow(hostData('centerCrop.forward', x), y, out[0] * out[1], [x.shape[2], x.shape[3]], [out[2], out[3]], true);
   return unsafeTensor(out, y);
 };

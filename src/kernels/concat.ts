@@ -45,7 +45,7 @@ export const concatForward = async (rt: Runtime, a: AnyTensor, b: AnyTensor, out
   // per image: a's channels, then b's (NCHW: each is one contiguous run)
   const [da, db] = [hostData('concat.forward', a), hostData('concat.forward', b)];
   const [sa, sb] = [da.length / out[0], db.length / out[0]];
-  const y = rt.alloc(size(out));
+  const y = rt.alloc(size(out), false);
   for (let n = 0; n < out[0]; n++) {
     y.set(da.subarray(n * sa, (n + 1) * sa), n * (sa + sb));
     y.set(db.subarray(n * sb, (n + 1) * sb), n * (sa + sb) + sa);
@@ -66,7 +66,7 @@ export const channelSlice = async (rt: Runtime, dy: AnyTensor, part: Shape, off:
   const plane = h * w;
   // one image: the channels are one contiguous run, shared as a view (tensors are immutable)
   if (n === 1) return unsafeTensor(part, d.subarray(off * plane, (off + cp) * plane));
-  const x = rt.alloc(size(part));
+  const x = rt.alloc(size(part), false);
   for (let i = 0; i < n; i++) {
     const from = (i * dy.shape[1] + off) * plane;
     x.set(d.subarray(from, from + cp * plane), i * cp * plane);

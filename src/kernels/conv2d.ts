@@ -340,7 +340,7 @@ const convQuads = (
       return unquads(rt, r, n, cout, cp, ho, wo, hp);
     }
     // Host layouts: one pass per block of output lanes, each writing its channels of the result.
-    const out = rt.alloc(n * cout * ho * wo);
+    const out = rt.alloc(n * cout * ho * wo, false);
     const b = padVector(bias, cp);
     for (const { start: o0, count: real } of blocks) {
       const lanesHere = lanes(real);

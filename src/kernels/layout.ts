@@ -39,8 +39,9 @@ export const lanes = (c: number): number => Math.ceil(c / 4) * 4;
 /**
  * Where a host layout gets its zero-filled result: a new array, or `rt.scratch` when the layout
  * is a kernel argument that dies with the op's scope (recycled: no garbage per training step).
+ * `zeroed` false: the caller writes every element (a reused array need not be cleared first).
  */
-export type Alloc = (length: number) => Float32Array;
+export type Alloc = (length: number, zeroed?: boolean) => Float32Array;
 const zeros: Alloc = (length) => new Float32Array(length);
 
 /**
@@ -144,7 +145,7 @@ export const fromQuads = (r: Float32Array, n: number, c: number, cp: number, ho:
   const q = Math.ceil(wo / 4);
   const rows = r.length / (q * cp * 4);
   if (!Number.isInteger(rows) || rows < (n - 1) * stride + ho) throw new Error(`fromQuads: ${r.length} values do not hold ${n} images of ${ho} rows (stride ${stride})`);
-  const out = alloc(n * c * ho * wo);
+  const out = alloc(n * c * ho * wo, false);
   const full = wo >> 2;
   const tail = wo - 4 * full;
   for (let ni = 0; ni < n; ni++) {
@@ -181,7 +182,7 @@ export const padVector = (v: Float32Array, cp: number): Float32Array => {
 export const fromUpQuads = (r: Float32Array, n: number, cout: number, cp: number, h: number, w: number, alloc: Alloc = zeros): Float32Array => {
   const q = Math.ceil(w / 4);
   const wo = 2 * w;
-  const out = alloc(n * cout * 2 * h * wo);
+  const out = alloc(n * cout * 2 * h * wo, false);
   for (let ni = 0; ni < n; ni++)
     for (let i = 0; i < h; i++) {
       const rowBase = (ni * h + i) * q * 4 * cp * 4;

@@ -50,7 +50,7 @@ export const reluBackward = async (rt: Runtime, dy: AnyTensor, y: AnyTensor, all
   if (rt.resident) return reluBackwardOnDevice(rt, dy, y);
   const g = hostData('relu.vjp', dy);
   const v = hostData('relu.vjp', y);
-  const dx = alloc(g.length);
+  const dx = alloc(g.length, false);
   maskPositive(bits(g), bits(v), bits(dx));
   return unsafeTensor(dy.shape, dx);
 };

@@ -89,12 +89,14 @@ export interface Runtime {
    * length hands it out again, so a training loop stops allocating (and collecting) its
    * temporaries. Outside any scope, a new array that nothing recycles.
    */
-  scratch(length: number): Float32Array;
+  scratch(length: number, zeroed?: boolean): Float32Array;
   /**
    * A zero-filled host array for a result (an op's output), from the runtime's pool when one of
    * that length has been released, else new; nothing recycles it unless `release` is called.
+   * `zeroed` false: the values of a reused array are left as they are, for a caller that writes
+   * every element (a pass over the array saved; scratch takes the same flag).
    */
-  alloc(length: number): Float32Array;
+  alloc(length: number, zeroed?: boolean): Float32Array;
   /**
    * Returns an array made by `alloc` or `scratch` to the pool (others are ignored): the caller
    * promises that nothing reads or writes it, or a view of it, again. The tape releases each
@@ -426,20 +428,20 @@ export const createRuntimeOn = async (platform: Platform, opts: RuntimeOptions =
   const copySpec = (n: number): KernelSpec => ({ op: 'runtime.upload', source: copyKernel, output: [n], constants: {} });
   const upload = async (data: Float32Array): Promise<Stored> => (resident && data.length > 0 ? compute(copySpec(data.length), [arg1d(data)]) : data);
 
-  const alloc = (length: number): Float32Array => {
+  const alloc = (length: number, zeroed = true): Float32Array => {
     const reused = pool.get(length)?.pop();
     if (reused) {
       pooledBytes -= reused.byteLength;
       idle.delete(reused);
-      return reused.fill(0);
+      return zeroed ? reused.fill(0) : reused;
     }
     const a = new Float32Array(length);
     if (length > 0) ours.add(a);
     return a;
   };
 
-  const scratch = (length: number): Float32Array => {
-    const a = alloc(length);
+  const scratch = (length: number, zeroed = true): Float32Array => {
+    const a = alloc(length, zeroed);
     scopes[scopes.length - 1]?.host.push(a);
     return a;
   };
