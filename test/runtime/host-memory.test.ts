@@ -4,7 +4,7 @@
  * reuses its memory instead of allocating it again (tested end to end in test/train).
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { arg1d, type KernelSpec } from '../../src/runtime/runtime.js';
+import { arg1d, createRuntime, type KernelSpec } from '../../src/runtime/runtime.js';
 import type { KernelThis } from '../../src/runtime/gpujs.js';
 import { disposeRuntimes, runtimeFor, testBackends } from '../helpers/backends.js';
 
@@ -76,6 +76,31 @@ describe('scratch, alloc and release', () => {
     const foreign = new Float32Array(333);
     rt.release(foreign);
     expect(rt.alloc(333)).not.toBe(foreign);
+  });
+});
+
+describe('pool size', () => {
+  it('keeps at most poolBytes of idle arrays, dropping the lengths released longest ago', async () => {
+    const rt = await createRuntime({ backend: 'cpu', poolBytes: 4000 });
+    try {
+      const [a, b, c] = [rt.alloc(600), rt.alloc(400), rt.alloc(500)];
+      rt.release(a); // 2400 bytes
+      rt.release(b); // 4000 bytes: full
+      rt.release(c); // 2000 more: a's length goes
+      expect(rt.alloc(600)).not.toBe(a);
+      expect(rt.alloc(400)).toBe(b);
+      expect(rt.alloc(500)).toBe(c);
+    } finally {
+      await rt.dispose();
+    }
+    const none = await createRuntime({ backend: 'cpu', poolBytes: 0 });
+    try {
+      const d = none.alloc(10);
+      none.release(d);
+      expect(none.alloc(10)).not.toBe(d);
+    } finally {
+      await none.dispose();
+    }
   });
 });
 
