@@ -45,6 +45,26 @@ export type Alloc = (length: number, zeroed?: boolean) => Float32Array;
 const zeros: Alloc = (length) => new Float32Array(length);
 
 /**
+ * Zeroes what a layout of `stacks` planes of rows × ws does not overwrite: planes ≥ c, the rows
+ * where `filled(row)` is false, and columns outside [xa, xb) of the others.
+ */
+const zeroOutside = (dst: Float32Array, c: number, stacks: number, rows: number, ws: number, filled: (row: number) => boolean, xa: number, xb: number): void => {
+  const plane = rows * ws;
+  dst.fill(0, c * plane, stacks * plane);
+  for (let r = 0; r < rows; r++) {
+    const keep = filled(r);
+    for (let ci = 0; ci < c; ci++) {
+      const o = ci * plane + r * ws;
+      if (!keep) dst.fill(0, o, o + ws);
+      else {
+        if (xa > 0) dst.fill(0, o, o + xa);
+        if (xb < ws) dst.fill(0, o + xb, o + ws);
+      }
+    }
+  }
+};
+
+/**
  * Stacks the images of a batch per channel: src [n, c, h, w] becomes c stacks of n·hs + extra
  * rows of width ws (a kernel argument [ws, n·hs + extra, c]), with source pixel (y, x) of
  * image i at stack row i·hs + y + top, column x + left; everything else is zero (the conv's
@@ -65,13 +85,18 @@ export const stackPlanes = (
 ): Float32Array => {
   if (n === 1 && extra === 0 && stacks === c && top === 0 && left === 0 && hs === h && ws === w) return src;
   const rows = n * hs + extra;
-  const dst = alloc(stacks * rows * ws);
   // Source rows/columns that land inside each image's hs×ws slot.
   const y0 = Math.max(0, -top);
   const y1 = Math.min(h, hs - top);
   const x0 = Math.max(0, -left);
   const x1 = Math.min(w, ws - left);
-  if (y1 <= y0 || x1 <= x0) return dst;
+  if (y1 <= y0 || x1 <= x0) return alloc(stacks * rows * ws);
+  // A reused array is not cleared first: the zeros go only where no pixel lands (a pass saved).
+  const dst = alloc(stacks * rows * ws, false);
+  zeroOutside(dst, c, stacks, rows, ws, (r) => {
+    const y = r % hs;
+    return r < n * hs && y >= y0 + top && y < y1 + top;
+  }, x0 + left, x1 + left);
   for (let ni = 0; ni < n; ni++) {
     for (let ci = 0; ci < c; ci++) {
       const sp = (ni * c + ci) * h * w;

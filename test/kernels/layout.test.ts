@@ -77,6 +77,9 @@ const checkStack = async (rt: Runtime, shape: Shape, hs: number, ws: number, top
   const x = randomTensor(shape, seed);
   const ref = stackPlanes(x.data, shape, hs, ws, top, left, extra, stacks);
   expect(ref.length).toBe(ws * (shape[0] * hs + extra) * stacks);
+  // Into a reused array full of old values (NaN): the same zeros where no pixel lands.
+  const garbage = (length: number, zeroed = true): Float32Array => new Float32Array(length).fill(zeroed ? 0 : NaN);
+  expectSameBits(stackPlanes(x.data, shape, hs, ws, top, left, extra, stacks, garbage), ref);
   expectSameBits(await kernelStack(rt, x, hs, ws, top, left, extra, stacks), ref);
   // The chooser: the host function itself off a resident runtime.
   if (!rt.resident) expectSameBits(Float32Array.from(await stack(rt, x, hs, ws, top, left, extra, stacks) as Float32Array), ref);
@@ -86,6 +89,7 @@ const checkPad = async (rt: Runtime, shape: Shape, hp: number, wp: number, top: 
   const x = randomTensor(shape, seed);
   const [n, c, h, w] = shape;
   const ref = padPlanes(x.data, n * c, h, w, hp, wp, top, left);
+  expectSameBits(padPlanes(x.data, n * c, h, w, hp, wp, top, left, (length, zeroed = true) => new Float32Array(length).fill(zeroed ? 0 : NaN)), ref);
   expectSameBits(await kernelPad(rt, x, hp, wp, top, left), ref);
   if (!rt.resident) expectSameBits(Float32Array.from(await padPlanesOf(rt, x, hp, wp, top, left) as Float32Array), ref);
 };
