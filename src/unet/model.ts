@@ -60,8 +60,8 @@ export const paramVars = (ctx: Ctx, params: Params): ParamVars =>
  * stay on the device inside one runtime scope; only the logits are read back, and the scope
  * frees the rest. On the host the ops are recorded on a tape only to know the activations:
  * once the logits are read they go back to the runtime's pool, and the next call (the next
- * tile) reuses their memory instead of allocating and collecting it (`small` at 572 on webasm:
- * 830 → 745–775 ms a forward, scratch/fwdrel measurement in docs/performance.md §5).
+ * tile) reuses their memory instead of allocating and collecting it (`small` at 572 on webasm,
+ * docs/performance.md §5).
  */
 export const predictLogits = async (ctx: Ctx, c: UNetConfig, params: Params, x: Tensor): Promise<Tensor> =>
   ctx.rt.scope(async () => {
