@@ -3,8 +3,9 @@
  * its files, for a page that trains in the browser and draws the loss as it goes. A step is
  * a function of the state before it: it draws the step's generator from (seed, step), picks
  * an item and a random augmented tile of it (sampleTile) with that generator, runs
- * `lossAndGrads` (dropout seeded from the same generator) and applies the optimizer at the
- * schedule's learning rate. The same seed and items give the same tiles, losses and (on cpu)
+ * `lossAndGrads` (dropout seeded from the same generator) — `tileGradients`, which `train`
+ * calls for each of its micro-steps too — and applies the optimizer at the schedule's
+ * learning rate. The same seed and items give the same tiles, losses and (on cpu)
  * the same weights as `train` with `accumulate` 1: test/train/session.test.ts checks it.
  *
  * The caller owns the loop, so it can yield to the browser between steps, stop, or
@@ -23,9 +24,11 @@
  *   console.log(r.step.step, r.step.loss);
  * }
  */
+import * as E from 'fp-ts/lib/Either.js';
+import { pipe } from 'fp-ts/lib/function.js';
 import { rng, type Rng } from '../tensor/random.js';
 import type { Runtime } from '../runtime/core.js';
-import { sampleTile, type TrainingItem } from '../data/tiles.js';
+import { sampleTile, type Sample, type TrainingItem } from '../data/tiles.js';
 import type { AugmentOptions } from '../data/augment.js';
 import { geometry } from '../unet/geometry.js';
 import type { UNetConfig } from '../unet/config.js';
@@ -41,6 +44,46 @@ import { lossAndGrads, nonFiniteGradient, type LossKind } from './step.js';
  * stepRng(0, 5).u32() === stepRng(0, 5).u32(); // true
  */
 export const stepRng = (seed: number, s: number): Rng => rng((Math.imul(seed, 0x9e3779b1) ^ Math.imul(s + 1, 0x85ebca6b)) >>> 0);
+
+/** The tile geometry of a run: input and output sizes of `tile` (default the config's), augmentation. */
+export interface TileSetup {
+  readonly input: number;
+  readonly output: number;
+  readonly augment?: AugmentOptions;
+}
+
+/** A run's tile geometry, or why the tile is invalid (naming the nearest valid sizes). */
+export const tileSetup = (config: UNetConfig, tile: number | undefined, augment: AugmentOptions | undefined): E.Either<string, TileSetup> =>
+  pipe(
+    geometry({ depth: config.depth, padding: config.padding })(tile ?? config.tile),
+    E.bimap(
+      (e) => e.message,
+      (g) => ({ input: g.input, output: g.output, ...(augment ? { augment } : {}) }),
+    ),
+  );
+
+/** One tile's loss and gradients, and what it was cut from; `problem` says which is not finite, if one is not. */
+export interface TileGradients {
+  readonly loss: number;
+  readonly grads: Params;
+  readonly item: number;
+  readonly sample: Sample;
+  readonly problem: string | undefined;
+}
+
+/**
+ * The core of a training step, shared by `trainStep` and `train` (one call per accumulated
+ * micro-step): with the step's generator `r`, pick an item and cut a random augmented tile of
+ * it (sampleTile), then the loss and gradients at `params` with dropout seeded by `r` too.
+ */
+export const tileGradients = async (o: Pick<TrainSetup, 'rt' | 'config' | 'items' | 'loss'>, tiles: TileSetup, r: Rng, params: Params): Promise<TileGradients> => {
+  const item = r.int(o.items.length);
+  const sample = sampleTile(tiles, r)(o.items[item]!);
+  const res = await lossAndGrads(o.rt, o.config, params, sample, r.u32(), o.loss ?? 'ce');
+  const bad = Number.isFinite(res.loss) ? nonFiniteGradient(res.grads) : 'the loss';
+  const problem = bad === undefined ? undefined : bad === 'the loss' ? `loss is ${res.loss}` : `gradient of ${bad} is not finite`;
+  return { loss: res.loss, grads: res.grads, item, sample, problem };
+};
 
 /** What stays fixed over a run. */
 export interface TrainSetup {
@@ -99,24 +142,20 @@ export const startTraining = (config: UNetConfig, optimizer: OptimizerConfig, se
  * step.loss; // the loss of step 1
  */
 export const trainStep = (o: TrainSetup): ((s: TrainState) => Promise<{ readonly state: TrainState; readonly step: StepReport }>) => {
-  const g = geometry({ depth: o.config.depth, padding: o.config.padding })(o.tile ?? o.config.tile);
-  if (g._tag === 'Left') throw new RangeError(g.left.message);
+  const t = tileSetup(o.config, o.tile, o.augment);
+  if (E.isLeft(t)) throw new RangeError(t.left);
+  const tiles = t.right;
   if (o.items.length === 0) throw new RangeError('trainStep: no training items');
-  const tileOpts = { input: g.right.input, output: g.right.output, ...(o.augment ? { augment: o.augment } : {}) };
   const lrAt = learningRate(o.schedule, o.lr, o.warmup ?? 0);
   return async (s) => {
     const t0 = performance.now();
-    const r = stepRng(o.seed, s.step);
-    const item = r.int(o.items.length);
-    const sample = sampleTile(tileOpts, r)(o.items[item]!);
-    const res = await lossAndGrads(o.rt, o.config, s.params, sample, r.u32(), o.loss ?? 'ce');
-    const bad = Number.isFinite(res.loss) ? nonFiniteGradient(res.grads) : 'the loss';
-    if (bad !== undefined) throw new Error(`step ${s.step + 1}: ${bad === 'the loss' ? `loss is ${res.loss}` : `gradient of ${bad} is not finite`}; try a lower learning rate`);
+    const { loss, grads, item, problem } = await tileGradients(o, tiles, stepRng(o.seed, s.step), s.params);
+    if (problem !== undefined) throw new Error(`step ${s.step + 1}: ${problem}; try a lower learning rate`);
     const lr = lrAt(s.step);
-    const next = update(o.optimizer, s.optimizer, s.params, res.grads, lr);
+    const next = update(o.optimizer, s.optimizer, s.params, grads, lr);
     return {
       state: { params: next.params, optimizer: next.state, step: s.step + 1 },
-      step: { step: s.step + 1, loss: res.loss, lr, seconds: (performance.now() - t0) / 1000, item },
+      step: { step: s.step + 1, loss, lr, seconds: (performance.now() - t0) / 1000, item },
     };
   };
 };

@@ -21,17 +21,17 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Runtime } from '../runtime/runtime.js';
-import { sampleTile, type Sample, type TrainingItem } from '../data/tiles.js';
+import * as E from 'fp-ts/lib/Either.js';
+import type { Sample, TrainingItem } from '../data/tiles.js';
 import type { AugmentOptions } from '../data/augment.js';
-import { geometry } from '../unet/geometry.js';
 import type { UNetConfig } from '../unet/config.js';
 import type { Params } from '../unet/params.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { saveCheckpoint } from '../train/checkpoint.js';
 import { initState, meanGrads, update, type OptimizerConfig, type OptimizerState } from './optim.js';
 import { learningRate, type Schedule } from './schedule.js';
-import { lossAndGrads, nonFiniteGradient, type LossKind } from './step.js';
-import { stepRng } from './session.js';
+import type { LossKind } from './step.js';
+import { stepRng, tileGradients, tileSetup } from './session.js';
 
 export class TrainingError extends Error {
   constructor(message: string) {
@@ -172,8 +172,9 @@ export const lastElapsed = (text: string): number =>
 export { stepRng };
 
 export const train = async (o: TrainOptions): Promise<TrainResult> => {
-  const g = geometry({ depth: o.config.depth, padding: o.config.padding })(o.tile ?? o.config.tile);
-  if (g._tag === 'Left') throw new TrainingError(g.left.message);
+  const t = tileSetup(o.config, o.tile, o.augment);
+  if (E.isLeft(t)) throw new TrainingError(t.left);
+  const tiles = t.right;
   if (o.items.length === 0) throw new TrainingError('no training images');
   const nameOf = (i: number): string => (o.names?.[i] !== undefined ? `training image ${o.names[i]}` : `training image ${i + 1} of ${o.items.length}`);
   o.items.forEach((item, i) => {
@@ -188,7 +189,6 @@ export const train = async (o: TrainOptions): Promise<TrainResult> => {
   // (lines after it were written by the interrupted run and are about to be redone).
   if (!o.resume) writeFileSync(log, '');
   else if (existsSync(log)) writeFileAtomic(log, new TextEncoder().encode(logUpTo(readFileSync(log, 'utf8'), o.resume.step)));
-  const tileOpts = { input: g.right.input, output: g.right.output, ...(o.augment ? { augment: o.augment } : {}) };
   const accumulate = Math.max(1, o.accumulate ?? 1);
   const lrAt = learningRate(o.schedule, o.lr, o.warmup ?? 0);
   let params = o.params;
@@ -254,14 +254,8 @@ export const train = async (o: TrainOptions): Promise<TrainResult> => {
         abandoned = true;
         break;
       }
-      const item = o.items[r.int(o.items.length)]!;
-      const sample = sampleTile(tileOpts, r)(item);
-      const res = await lossAndGrads(o.rt, o.config, params, sample, r.u32(), o.loss ?? 'ce');
-      const bad = Number.isFinite(res.loss) ? nonFiniteGradient(res.grads) : 'the loss';
-      if (bad !== undefined) {
-        const what = bad === 'the loss' ? `loss is ${res.loss}` : `gradient of ${bad} is not finite`;
-        throw new TrainingError(`step ${step + 1}: ${what}: ${cause(sample, step + 1)}; training stopped, ${kept()}`);
-      }
+      const res = await tileGradients(o, tiles, r, params);
+      if (res.problem !== undefined) throw new TrainingError(`step ${step + 1}: ${res.problem}: ${cause(res.sample, step + 1)}; training stopped, ${kept()}`);
       loss += res.loss / accumulate;
       all.push(res.grads);
     }
