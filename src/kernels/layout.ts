@@ -42,7 +42,8 @@ export const lanes = (c: number): number => Math.ceil(c / 4) * 4;
  * `zeroed` false: the caller writes every element (a reused array need not be cleared first).
  */
 export type Alloc = (length: number, zeroed?: boolean) => Float32Array;
-const zeros: Alloc = (length) => new Float32Array(length);
+/** The default `Alloc`: a new (zero) array, left to the garbage collector. */
+export const newArray: Alloc = (length) => new Float32Array(length);
 
 /**
  * Zeroes what a layout of `stacks` planes of rows × ws does not overwrite: planes ≥ c, the rows
@@ -81,7 +82,7 @@ export const stackPlanes = (
   left: number,
   extra = 0,
   stacks = c,
-  alloc: Alloc = zeros,
+  alloc: Alloc = newArray,
 ): Float32Array => {
   if (n === 1 && extra === 0 && stacks === c && top === 0 && left === 0 && hs === h && ws === w) return src;
   const rows = n * hs + extra;
@@ -123,7 +124,7 @@ export const padPlanes = (
   wp: number,
   top: number,
   left: number,
-  alloc: Alloc = zeros,
+  alloc: Alloc = newArray,
 ): Float32Array => stackPlanes(src, [1, planes, h, w], hp, wp, top, left, 0, planes, alloc);
 
 /**
@@ -138,7 +139,7 @@ export const stackChannelsLast = (
   hs: number,
   ws: number,
   cp: number,
-  alloc: Alloc = zeros,
+  alloc: Alloc = newArray,
 ): Float32Array => {
   const dst = alloc(n * hs * ws * cp);
   const hh = Math.min(h, hs);
@@ -166,7 +167,7 @@ export const stackChannelsLast = (
  * Padded channels (c ≥ C), padded columns (x ≥ wo, the last quad's extra lanes) and rows
  * between images are dropped.
  */
-export const fromQuads = (r: Float32Array, n: number, c: number, cp: number, ho: number, wo: number, stride = ho, alloc: Alloc = zeros): Float32Array => {
+export const fromQuads = (r: Float32Array, n: number, c: number, cp: number, ho: number, wo: number, stride = ho, alloc: Alloc = newArray): Float32Array => {
   const q = Math.ceil(wo / 4);
   const rows = r.length / (q * cp * 4);
   if (!Number.isInteger(rows) || rows < (n - 1) * stride + ho) throw new Error(`fromQuads: ${r.length} values do not hold ${n} images of ${ho} rows (stride ${stride})`);
@@ -204,7 +205,7 @@ export const padVector = (v: Float32Array, cp: number): Float32Array => {
  * Reorders the upConv2 forward result into NCHW: thread (ae·Cout' + o, q, n·H + i) value m is
  * y[n, o, 2i + a, 8q + 2m + e] (ae = 2a + e); padded channels and columns ≥ 2W are dropped.
  */
-export const fromUpQuads = (r: Float32Array, n: number, cout: number, cp: number, h: number, w: number, alloc: Alloc = zeros): Float32Array => {
+export const fromUpQuads = (r: Float32Array, n: number, cout: number, cp: number, h: number, w: number, alloc: Alloc = newArray): Float32Array => {
   const q = Math.ceil(w / 4);
   const wo = 2 * w;
   const out = alloc(n * cout * 2 * h * wo, false);

@@ -8,7 +8,7 @@ import type { AnyTensor } from '../tensor/device-tensor.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { KernelThis } from '../runtime/gpujs.js';
 import { runPointwise } from './pointwise.js';
-import { hostData, type Alloc } from './layout.js';
+import { hostData, newArray, type Alloc } from './layout.js';
 import { unsafeTensor } from '../tensor/tensor.js';
 
 function reluKernel(this: KernelThis, x: number[][][]): number {
@@ -46,7 +46,7 @@ export const reluBackwardOnDevice = (rt: Runtime, dy: AnyTensor, y: AnyTensor): 
  * dy · [y > 0], from the forward's output y: a kernel on a resident runtime, one host pass
  * elsewhere, into `alloc` (`rt.scratch` where the result dies in the caller's scope).
  */
-export const reluBackward = async (rt: Runtime, dy: AnyTensor, y: AnyTensor, alloc: Alloc = (n) => new Float32Array(n)): Promise<AnyTensor> => {
+export const reluBackward = async (rt: Runtime, dy: AnyTensor, y: AnyTensor, alloc: Alloc = newArray): Promise<AnyTensor> => {
   if (rt.resident) return reluBackwardOnDevice(rt, dy, y);
   const g = hostData('relu.vjp', dy);
   const v = hostData('relu.vjp', y);
